@@ -1,0 +1,1 @@
+"""Sentinel engine: headless core (no Qt)."""

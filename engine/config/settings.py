@@ -1,0 +1,59 @@
+"""Settings: one pydantic-settings root, one model per section. Env var names follow the seeds
+(DATABASE_URL, BLOBS_DIR, API_KEY, JWT_SECRET, POLICY_FILE); sections nest with '__'."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "sentinel"
+
+
+class RetentionSettings(BaseModel):
+    """Events and snapshots older than max_age_days, or beyond max_bytes of snapshots (oldest
+    first), are deleted while the engine runs."""
+
+    max_age_days: float = Field(default=30.0, gt=0)
+    max_snapshot_bytes: int = Field(default=2 * 1024**3, gt=0)
+    check_interval_s: float = Field(default=60.0, gt=0)
+
+
+class DetectorSettings(BaseModel):
+    type: str = Field(default="onnx", description="registry name of the detector backend")
+    model: Path | None = Field(default=None, description="ONNX file; None = bundled YOLOX-Nano")
+    threads: int = Field(default=2, ge=1)
+
+
+class EventSettings(BaseModel):
+    """A track becomes 'entered' once seen on min_hits analysed frames; 'left' once unseen for
+    lost_after_s seconds of source time."""
+
+    min_hits: int = Field(default=3, ge=1)
+    lost_after_s: float = Field(default=1.5, gt=0)
+    classes: list[str] = Field(default_factory=lambda: ["car", "bus", "truck", "motorcycle"])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir, alias="SENTINEL_DATA_DIR")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    blobs_dir: Path | None = Field(default=None, alias="BLOBS_DIR")
+    spool_dir: Path | None = Field(default=None, alias="SPOOL_DIR")
+    site: str = Field(default="local", alias="SENTINEL_SITE")
+    detector: DetectorSettings = Field(default_factory=DetectorSettings)
+    events: EventSettings = Field(default_factory=EventSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'sentinel.db'}"
+
+    def resolved_blobs_dir(self) -> Path:
+        return self.blobs_dir or self.data_dir / "blobs"
+
+    def resolved_spool_dir(self) -> Path:
+        return self.spool_dir or self.data_dir / "spool"

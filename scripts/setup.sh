@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Creates or reuses .venv and installs what the project needs (Debian packages where missing).
+# Usage: scripts/setup.sh [extra]   extra: console (default) | dev | train | engine
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extra="${1:-console}"
+
+need_debs=()
+# Qt's xcb platform (a real desktop) and offscreen font rendering need these.
+for pkg in libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+           libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_debs+=("$pkg")
+done
+if [ ${#need_debs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing Debian packages: ${need_debs[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_debs[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages (install them as root): ${need_debs[*]}" >&2
+  fi
+fi
+
+py="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$py" -m venv .venv
+fi
+stamp=".venv/.sentinel-$extra-$(sha1sum pyproject.toml | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing sentinel[$extra] into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e ".[$extra]"
+  touch "$stamp"
+fi
