@@ -1,19 +1,22 @@
 """Value types shared by every engine stage and by the console. No I/O here."""
 
-from engine.domain.camera import Camera, CameraState, DetectionSettings
+from engine.domain.camera import Camera, CameraState, CameraStatus, DetectionSettings
 from engine.domain.detections import NO_TRACK, Detections, box_iou
 from engine.domain.event import Event, EventKind, utc_now
 from engine.domain.frame import Frame
+from engine.domain.frame_result import FrameResult
 
 __all__ = [
     "NO_TRACK",
     "Camera",
     "CameraState",
+    "CameraStatus",
     "DetectionSettings",
     "Detections",
     "Event",
     "EventKind",
     "Frame",
+    "FrameResult",
     "box_iou",
     "utc_now",
 ]

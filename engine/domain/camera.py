@@ -36,3 +36,12 @@ class Camera(BaseModel):
     latitude: float | None = None
     longitude: float | None = None
     site: str = "local"
+
+
+class CameraStatus(BaseModel):
+    """What a tile shows about its camera: state, why, and when the next retry is due."""
+
+    camera_id: str
+    state: CameraState
+    message: str = ""
+    retry_in_s: float | None = Field(default=None, description="seconds until the next attempt")

@@ -1,0 +1,1 @@
+"""Sentinel operator console (PySide6)."""

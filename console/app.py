@@ -1,0 +1,68 @@
+"""`sentinel-console`: the operator console."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def _drop_opencv_qt_paths() -> None:
+    """opencv-python points Qt at its own plugin folder on import; PySide6 must use its own."""
+    for key in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):
+        if "cv2" in os.environ.get(key, ""):
+            del os.environ[key]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sentinel-console", description="Sentinel operator console")
+    parser.add_argument("--demo", action="store_true", help="in-process engine on bundled clips")
+    parser.add_argument("--data-dir", type=Path, help="where the in-process engine keeps its data")
+    parser.add_argument("--screenshot", type=Path, help="save the main window to this PNG and exit")
+    parser.add_argument("--after", type=float, default=5.0, help="seconds before the screenshot")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        from engine.client.local import open_local_client
+        from engine.config import Settings
+
+        data_dir = args.data_dir or (Path(tempfile.mkdtemp(prefix="sentinel-demo-")) if args.screenshot else None)
+        settings = Settings(SENTINEL_DATA_DIR=data_dir) if data_dir else Settings()
+        client = open_local_client(settings, demo=args.demo)
+    except Exception as exc:  # start-up errors: one line, no traceback
+        print(f"sentinel-console: error: {exc}", file=sys.stderr)
+        return 2
+    _drop_opencv_qt_paths()
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from console.bridge import EngineBridge
+    from console.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    bridge = EngineBridge(client)
+    window = MainWindow(bridge)
+    window.resize(1600, 900)
+    window.show()
+    if args.screenshot:
+        def shoot() -> None:
+            ok = window.grab().save(str(args.screenshot))
+            app.exit(0 if ok else 3)
+
+        QTimer.singleShot(int(args.after * 1000), shoot)
+    try:
+        return app.exec()
+    finally:
+        window.close()
+        client.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Live video wall: camera tiles with frame-exact overlays."""

@@ -1,0 +1,83 @@
+"""One camera's worker thread: source -> pipeline -> viewers, events -> storage."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from engine.domain import Camera, CameraState, CameraStatus, Event, FrameResult
+from engine.pipeline import CameraPipeline
+from engine.sources.av_source import is_stream_url
+from engine.sources.reconnecting import ReconnectingSource
+
+log = logging.getLogger(__name__)
+
+
+class CameraRunner:
+    """Runs a camera until stopped. Files play at their own frame rate (paced by pts) so that a
+    bundled clip behaves like a live camera; streams are paced by the sender."""
+
+    def __init__(
+        self,
+        camera: Camera,
+        pipeline: CameraPipeline,
+        *,
+        on_result: Callable[[FrameResult], None],
+        on_events: Callable[[list[Event]], None],
+        on_status: Callable[[CameraStatus], None],
+        realtime: bool = True,
+        start_offset_s: float = 0.0,
+    ) -> None:
+        self.camera = camera
+        self.pipeline = pipeline
+        self._on_result = on_result
+        self._on_events = on_events
+        self._on_status = on_status
+        self._realtime = realtime and not is_stream_url(camera.source)
+        self._start_offset_s = start_offset_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"camera-{camera.name}", daemon=True)
+        self.status = CameraStatus(camera_id=str(camera.id), state=CameraState.CONNECTING)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def _set_status(self, status: CameraStatus) -> None:
+        self.status = status
+        self._on_status(status)
+
+    def _run(self) -> None:
+        source = ReconnectingSource(
+            self.camera.source,
+            camera_id=str(self.camera.id),
+            loop=self.camera.loop,
+            start_offset_s=self._start_offset_s,
+            on_status=self._set_status,
+            stop=self._stop,
+        )
+        anchor: tuple[float, float] | None = None
+        try:
+            for frame in source.frames():
+                if self._realtime:
+                    if anchor is None or frame.discontinuity:
+                        anchor = (time.monotonic(), frame.pts)
+                    delay = anchor[0] + (frame.pts - anchor[1]) - time.monotonic()
+                    if delay > 0 and self._stop.wait(delay):
+                        break
+                result = self.pipeline.process(frame)
+                self._on_result(result)
+                if result.events:
+                    self._on_events(result.events)
+            self._on_events(self.pipeline.finish())
+        except Exception:  # a bug in one camera must not take the others down
+            log.exception("camera %s stopped on an error", self.camera.name)
+            self._set_status(
+                CameraStatus(camera_id=str(self.camera.id), state=CameraState.FAILED, message="internal error")
+            )

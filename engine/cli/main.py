@@ -1,0 +1,45 @@
+"""`sentinel-engine`: the headless engine's command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from engine.cli import detect
+from engine.sources.base import SourceError
+from engine.vision.detector import DetectorError
+
+# Errors a user can act on: one line, no traceback.
+USER_ERRORS = (SourceError, DetectorError, FileNotFoundError, ValueError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sentinel-engine", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    detect.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.run(args))
+    except USER_ERRORS as exc:
+        print(f"sentinel-engine: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Events derived from tracks: vehicle entered / left, with snapshots."""

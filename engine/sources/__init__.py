@@ -1,0 +1,1 @@
+"""Video sources: files and RTSP via PyAV; reconnect with backoff lives here."""

@@ -1,0 +1,34 @@
+"""The engine runs headless: importing every engine module pulls in no Qt."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ENGINE = Path(__file__).resolve().parents[2] / "engine"
+
+
+def test_importing_every_engine_module_leaves_qt_out():
+    modules = sorted(
+        ".".join(path.relative_to(ENGINE.parent).with_suffix("").parts).removesuffix(".__init__")
+        for path in ENGINE.rglob("*.py")
+        if "migrations" not in path.parts
+    )
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph'))\n"
+        "print(len(sys.modules), bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(modules) > 20
+
+
+def test_import_linter_contracts_hold():
+    linter = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(linter)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout
+    assert "Contracts: 2 kept, 0 broken" in done.stdout
