@@ -1,0 +1,36 @@
+"""Console fixtures: `make_console` builds the main window on an in-process engine and tears
+both down (after napari's make_napari_viewer)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def make_console(qtbot, tmp_path):
+    from console.app import _drop_opencv_qt_paths
+    from console.bridge import EngineBridge
+    from console.main_window import MainWindow
+    from engine.client.local import open_local_client
+    from engine.config import Settings
+
+    _drop_opencv_qt_paths()
+    made = []
+
+    def make(demo: bool = True):
+        client = open_local_client(Settings(SENTINEL_DATA_DIR=tmp_path / "data"), demo=demo)
+        window = MainWindow(EngineBridge(client))
+        window.resize(1600, 900)
+        qtbot.addWidget(window)
+        window.show()
+        made.append((window, client))
+        return window
+
+    yield make
+    for window, client in made:
+        window.close()
+        client.close()
