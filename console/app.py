@@ -18,7 +18,9 @@ def _drop_opencv_qt_paths() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sentinel-console", description="Sentinel operator console")
+    parser = argparse.ArgumentParser(
+        prog="sentinel-console", description="Sentinel operator console"
+    )
     parser.add_argument("--demo", action="store_true", help="in-process engine on bundled clips")
     parser.add_argument("--data-dir", type=Path, help="where the in-process engine keeps its data")
     parser.add_argument("--screenshot", type=Path, help="save the main window to this PNG and exit")
@@ -28,12 +30,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         from engine.client.local import open_local_client
         from engine.config import Settings
 
-        data_dir = args.data_dir or (Path(tempfile.mkdtemp(prefix="sentinel-demo-")) if args.screenshot else None)
+        data_dir = args.data_dir or (
+            Path(tempfile.mkdtemp(prefix="sentinel-demo-")) if args.screenshot else None
+        )
         settings = Settings(SENTINEL_DATA_DIR=data_dir) if data_dir else Settings()
         client = open_local_client(settings, demo=args.demo)
     except Exception as exc:  # start-up errors: one line, no traceback
@@ -52,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1600, 900)
     window.show()
     if args.screenshot:
+
         def shoot() -> None:
             ok = window.grab().save(str(args.screenshot))
             app.exit(0 if ok else 3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from engine.client import EngineClient, Subscription
-from engine.domain import CameraStatus, Event, FrameResult
+from engine.domain import CameraStatus, Event
 
 
 class EngineBridge(QObject):

@@ -59,7 +59,9 @@ class MainWindow(QMainWindow):
 
     def _on_event(self, event: Event) -> None:
         when = event.timestamp.astimezone().strftime("%H:%M:%S")
-        self.event_list.insertItem(0, f"{when}  {event.kind.value:<8} {event.class_name} #{event.track_id}")
+        self.event_list.insertItem(
+            0, f"{when}  {event.kind.value:<8} {event.class_name} #{event.track_id}"
+        )
         while self.event_list.count() > 500:
             self.event_list.takeItem(self.event_list.count() - 1)
 

@@ -79,5 +79,9 @@ class CameraRunner:
         except Exception:  # a bug in one camera must not take the others down
             log.exception("camera %s stopped on an error", self.camera.name)
             self._set_status(
-                CameraStatus(camera_id=str(self.camera.id), state=CameraState.FAILED, message="internal error")
+                CameraStatus(
+                    camera_id=str(self.camera.id),
+                    state=CameraState.FAILED,
+                    message="internal error",
+                )
             )

@@ -19,12 +19,14 @@ import onnx
 def make_dynamic(source: Path, names_file: Path, target: Path) -> None:
     model = onnx.load(str(source))
     dims = model.graph.input[0].type.tensor_type.shape.dim
-    for dim, name in zip(dims, ["batch", None, "height", "width"]):
+    for dim, name in zip(dims, ["batch", None, "height", "width"], strict=False):
         if name:
             dim.ClearField("dim_value")
             dim.dim_param = name
     for output in model.graph.output:
-        for dim, name in zip(output.type.tensor_type.shape.dim, ["batch", "anchors", None]):
+        for dim, name in zip(
+            output.type.tensor_type.shape.dim, ["batch", "anchors", None], strict=False
+        ):
             if name:
                 dim.ClearField("dim_value")
                 dim.dim_param = name

@@ -82,5 +82,7 @@ class CameraTileWidget(QWidget):
         if not text:
             return
         painter.setPen(QColor("white"))
-        painter.fillRect(QRectF(0, 0, self.width(), 20 if "\n" not in text else 38), QColor(0, 0, 0, 150))
+        painter.fillRect(
+            QRectF(0, 0, self.width(), 20 if "\n" not in text else 38), QColor(0, 0, 0, 150)
+        )
         painter.drawText(QRectF(6, 2, self.width() - 12, 36), Qt.AlignmentFlag.AlignLeft, text)

@@ -11,8 +11,14 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from engine.domain import FrameResult
 
 PALETTE = [
-    QColor("#00e676"), QColor("#29b6f6"), QColor("#ffca28"), QColor("#ef5350"),
-    QColor("#ab47bc"), QColor("#26a69a"), QColor("#ff7043"), QColor("#d4e157"),
+    QColor("#00e676"),
+    QColor("#29b6f6"),
+    QColor("#ffca28"),
+    QColor("#ef5350"),
+    QColor("#ab47bc"),
+    QColor("#26a69a"),
+    QColor("#ff7043"),
+    QColor("#d4e157"),
 ]
 TRAIL_LENGTH = 20
 
@@ -34,7 +40,9 @@ class TrailBook:
             if tid < 0:
                 continue
             x1, y1, x2, y2 = det.xyxy[i]
-            self._trails.setdefault(tid, deque(maxlen=TRAIL_LENGTH)).append(((x1 + x2) / 2, (y1 + y2) / 2))
+            self._trails.setdefault(tid, deque(maxlen=TRAIL_LENGTH)).append(
+                ((x1 + x2) / 2, (y1 + y2) / 2)
+            )
         live = {int(t) for t in det.track_id}
         for tid in [t for t in self._trails if t not in live]:
             del self._trails[tid]
@@ -74,7 +82,12 @@ def paint_detections(
         name = result.class_names.get(int(det.class_id[i]), str(int(det.class_id[i])))
         label = f"{name} {det.score[i]:.2f}" + (f" #{tid}" if tid >= 0 else "")
         metrics = painter.fontMetrics()
-        box = QRectF(rect.x(), rect.y() - metrics.height() - 2, metrics.horizontalAdvance(label) + 6, metrics.height() + 2)
+        box = QRectF(
+            rect.x(),
+            rect.y() - metrics.height() - 2,
+            metrics.horizontalAdvance(label) + 6,
+            metrics.height() + 2,
+        )
         painter.fillRect(box, colour)
         painter.setPen(QColor("black"))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)

@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
             if args.jsonl:
                 out.write(json.dumps(record) + "\n")
             else:
-                out.write(f"frame {frame.index} pts {frame.pts:.3f}: {len(result.detections)} objects\n")
+                out.write(
+                    f"frame {frame.index} pts {frame.pts:.3f}: {len(result.detections)} objects\n"
+                )
     finally:
         source.close()
     return 0

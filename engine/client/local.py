@@ -32,7 +32,9 @@ class LocalEngineClient:
     def camera_status(self, camera_id: str) -> CameraStatus:
         return self._core.status(camera_id)
 
-    def subscribe_frames(self, camera_id: str, callback: Callable[[FrameResult], None]) -> Subscription:
+    def subscribe_frames(
+        self, camera_id: str, callback: Callable[[FrameResult], None]
+    ) -> Subscription:
         return self._core.subscribe(self._core.frames_topic(camera_id), callback)
 
     def subscribe_events(self, callback: Callable[[Event], None]) -> Subscription:
@@ -64,7 +66,9 @@ class LocalEngineClient:
         self._parts.close()
 
 
-def open_local_client(settings: Settings, *, demo: bool = False, realtime: bool = True) -> LocalEngineClient:
+def open_local_client(
+    settings: Settings, *, demo: bool = False, realtime: bool = True
+) -> LocalEngineClient:
     """Start the in-process engine; with `demo`, make sure the bundled demo cameras exist."""
     parts = open_engine(settings, realtime=realtime)
     client = LocalEngineClient(parts)
@@ -73,6 +77,8 @@ def open_local_client(settings: Settings, *, demo: bool = False, realtime: bool 
         for clip in DEMO_CLIPS:
             name = clip.removesuffix(".mp4")
             if name not in known:
-                parts.core.cameras_repo.add(Camera(name=name, source=str(resource_path("clips", clip)), loop=True))
+                parts.core.cameras_repo.add(
+                    Camera(name=name, source=str(resource_path("clips", clip)), loop=True)
+                )
     parts.core.start_saved_cameras()
     return client

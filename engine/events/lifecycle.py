@@ -39,7 +39,12 @@ def _quality(box: np.ndarray, score: float, width: int, height: int) -> float:
     """Prefer confident, large views that are not cut by the frame edge."""
     area = float(max(box[2] - box[0], 0) * max(box[3] - box[1], 0))
     margin = 2.0
-    cut = box[0] <= margin or box[1] <= margin or box[2] >= width - margin or box[3] >= height - margin
+    cut = (
+        box[0] <= margin
+        or box[1] <= margin
+        or box[2] >= width - margin
+        or box[3] >= height - margin
+    )
     return score * np.sqrt(area) * (0.5 if cut else 1.0)
 
 
@@ -72,7 +77,9 @@ class TrackEventEmitter:
             if int(tracked.class_id[i]) not in self._watched:
                 continue
             events.extend(self._observe(frame, tracked, int(i)))
-        for record in [r for r in self._tracks.values() if frame.pts - r.last_pts > self._settings.lost_after_s]:
+        for record in [
+            r for r in self._tracks.values() if frame.pts - r.last_pts > self._settings.lost_after_s
+        ]:
             events.extend(self._finish(record))
         return events
 

@@ -60,7 +60,9 @@ class ReconnectingSource:
 
     def frames(self) -> Iterator[Frame]:
         while not self._stop.is_set():
-            self._report(CameraState.CONNECTING if self._next_index == 0 else CameraState.RECONNECTING)
+            self._report(
+                CameraState.CONNECTING if self._next_index == 0 else CameraState.RECONNECTING
+            )
             source = AvVideoSource(
                 self.url,
                 camera_id=self.camera_id,
@@ -106,5 +108,11 @@ class ReconnectingSource:
             self._stop.wait(step)
             deadline -= step
 
-    def _report(self, state: CameraState, message: str = "", retry_in_s: float | None = None) -> None:
-        self._on_status(CameraStatus(camera_id=self.camera_id, state=state, message=message, retry_in_s=retry_in_s))
+    def _report(
+        self, state: CameraState, message: str = "", retry_in_s: float | None = None
+    ) -> None:
+        self._on_status(
+            CameraStatus(
+                camera_id=self.camera_id, state=state, message=message, retry_in_s=retry_in_s
+            )
+        )

@@ -13,7 +13,5 @@ def nms_per_class(
     if len(xyxy) == 0:
         return np.zeros(0, dtype=np.int64)
     xywh = np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], axis=1)
-    keep = cv2.dnn.NMSBoxesBatched(
-        xywh.tolist(), scores.tolist(), class_ids.tolist(), 0.0, iou
-    )
+    keep = cv2.dnn.NMSBoxesBatched(xywh.tolist(), scores.tolist(), class_ids.tolist(), 0.0, iou)
     return np.asarray(keep, dtype=np.int64).reshape(-1)

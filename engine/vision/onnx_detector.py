@@ -75,14 +75,13 @@ class OnnxDetector:
         options.intra_op_num_threads = config.threads
         options.inter_op_num_threads = 1
         try:
-            self._session = ort.InferenceSession(
-                str(path), options, providers=_providers()
-            )
+            self._session = ort.InferenceSession(str(path), options, providers=_providers())
             self.layout = _recognise(self._session)
         except DetectorError:
             raise
         except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
-            raise DetectorError(f"cannot load model {path.name}: {str(exc).splitlines()[0]}")
+            reason = str(exc).splitlines()[0]
+            raise DetectorError(f"cannot load model {path.name}: {reason}") from None
         self.model_path = path
         self.input_size = self.layout.fixed_size or _round_to_stride(config.input_size)
         if self.layout.fixed_size and config.input_size != self.layout.fixed_size:
@@ -124,7 +123,9 @@ class OnnxDetector:
     def run(self, tensor: np.ndarray) -> np.ndarray:
         return self._session.run(None, {self._input_name: tensor})[0]
 
-    def postprocess(self, output: np.ndarray, box: Letterbox, width: int, height: int) -> Detections:
+    def postprocess(
+        self, output: np.ndarray, box: Letterbox, width: int, height: int
+    ) -> Detections:
         if self.layout.family == "yolox":
             cxcywh, class_scores = self._decode_yolox(output)
         else:
@@ -135,10 +136,14 @@ class OnnxDetector:
         score = class_scores[np.arange(len(class_id)), class_id]
         sel = score >= self._score_threshold
         cxcywh, score, class_id = cxcywh[sel], score[sel], class_id[sel]
-        xyxy = np.concatenate([cxcywh[:, :2] - cxcywh[:, 2:] / 2, cxcywh[:, :2] + cxcywh[:, 2:] / 2], 1)
+        xyxy = np.concatenate(
+            [cxcywh[:, :2] - cxcywh[:, 2:] / 2, cxcywh[:, :2] + cxcywh[:, 2:] / 2], 1
+        )
         keep = nms_per_class(xyxy, score, class_id, self._nms_iou)
         # A car that is also scored "truck" would otherwise become two tracks.
-        keep = keep[nms_per_class(xyxy[keep], score[keep], np.zeros(len(keep), int), CROSS_CLASS_IOU)]
+        keep = keep[
+            nms_per_class(xyxy[keep], score[keep], np.zeros(len(keep), int), CROSS_CLASS_IOU)
+        ]
         return Detections(
             xyxy=box.to_source(xyxy[keep], width, height),
             score=score[keep],

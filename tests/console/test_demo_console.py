@@ -26,8 +26,18 @@ def test_demo_tile_plays_with_boxes_and_events_arrive(make_console, qtbot):
     second = _pixels(tile.grab().toImage())
     assert np.abs(first.astype(int) - second.astype(int)).mean() > 1  # the video moves
     # overlay outlines: pure palette green/blue/yellow... pixels that camera footage never has
-    palette = np.array([[0, 230, 118], [41, 182, 246], [255, 202, 40], [239, 83, 80],
-                        [171, 71, 188], [38, 166, 154], [255, 112, 67], [212, 225, 87]])
+    palette = np.array(
+        [
+            [0, 230, 118],
+            [41, 182, 246],
+            [255, 202, 40],
+            [239, 83, 80],
+            [171, 71, 188],
+            [38, 166, 154],
+            [255, 112, 67],
+            [212, 225, 87],
+        ]
+    )
     hits = sum(int(np.all(second == colour, axis=2).sum()) for colour in palette)
     assert hits > 200
     assert "entered" in window.event_list.item(window.event_list.count() - 1).text()
@@ -36,9 +46,21 @@ def test_demo_tile_plays_with_boxes_and_events_arrive(make_console, qtbot):
 def test_screenshot_command_writes_the_window(tmp_path):
     shot = tmp_path / "console.png"
     done = subprocess.run(
-        [sys.executable, "-m", "console.app", "--demo", "--screenshot", str(shot), "--after", "4",
-         "--data-dir", str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "console.app",
+            "--demo",
+            "--screenshot",
+            str(shot),
+            "--after",
+            "4",
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert done.returncode == 0, done.stderr
@@ -51,7 +73,9 @@ def test_start_up_error_is_one_line(tmp_path):
     blocked.write_text("a file where the data folder should be")
     done = subprocess.run(
         [sys.executable, "-m", "console.app", "--demo", "--data-dir", str(blocked)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr

@@ -17,7 +17,9 @@ from tests.helpers import STREET_SHORT
 
 def test_loop_keeps_pts_monotonic_and_resets_tracking():
     detector = load_detector(input_size=320)
-    emitter = TrackEventEmitter("loop", detector.class_names, EventSettings(), MemorySnapshotWriter())
+    emitter = TrackEventEmitter(
+        "loop", detector.class_names, EventSettings(), MemorySnapshotWriter()
+    )
     pipeline = CameraPipeline(detector, ByteTracker(TrackerSettings()), events=emitter)
     # start 2.5 s before the end so the loop comes quickly, then play 2.5 s of the next pass
     source = AvVideoSource(STREET_SHORT, loop=True, start_offset_s=8.5)

@@ -24,9 +24,17 @@ SEGMENT = (168, 408)  # decode indices: 7.0 s to 17.0 s at 24 fps
 # the end), 2 crossing far away at the junction, 5 parked (right kerb, right edge, junction).
 CARS_BY_EYE = 10
 HAND_ANNOTATED = {
-    "white pickup": {170: [237, 134, 336, 205], 176: [248, 136, 380, 231], 186: [282, 154, 500, 299]},
+    "white pickup": {
+        170: [237, 134, 336, 205],
+        176: [248, 136, 380, 231],
+        186: [282, 154, 500, 299],
+    },
     "white SUV": {230: [253, 134, 355, 207], 240: [293, 155, 436, 249], 250: [349, 168, 574, 329]},
-    "parked sedan": {176: [356, 134, 415, 163], 300: [355, 134, 414, 163], 380: [358, 133, 415, 162]},
+    "parked sedan": {
+        176: [356, 134, 415, 163],
+        300: [355, 134, 414, 163],
+        380: [358, 133, 415, 162],
+    },
 }
 
 
@@ -78,7 +86,9 @@ def test_annotated_car_enters_and_leaves_once_with_its_snapshot(segment_run, car
     mine = [e for e in events if e.track_id == track_id]
     assert Counter(e.kind for e in mine) == {EventKind.ENTERED: 1, EventKind.LEFT: 1}
     for event in mine:
-        image = cv2.imdecode(np.frombuffer(snapshots.images[event.snapshot], np.uint8), cv2.IMREAD_COLOR)
+        image = cv2.imdecode(
+            np.frombuffer(snapshots.images[event.snapshot], np.uint8), cv2.IMREAD_COLOR
+        )
         assert image is not None and image.shape == (352, 640, 3)
         seen = detector.detect(image)
         assert box_iou(np.array([event.box]), seen.xyxy).max() >= 0.5

@@ -23,8 +23,16 @@ def test_a_file_camera_runs_to_its_end_and_its_events_are_stored(settings):
     client = open_local_client(settings, realtime=False)
     live, finished = [], threading.Event()
     client.subscribe_events(live.append)
-    camera = Camera(name="street", source=str(STREET_SHORT), detection=DetectionSettings(input_size=320, stride=2))
-    client.subscribe_status(lambda s: s.state is CameraState.STOPPED and s.camera_id == str(camera.id) and finished.set())
+    camera = Camera(
+        name="street",
+        source=str(STREET_SHORT),
+        detection=DetectionSettings(input_size=320, stride=2),
+    )
+    client.subscribe_status(
+        lambda s: (
+            s.state is CameraState.STOPPED and s.camera_id == str(camera.id) and finished.set()
+        )
+    )
     frames = []
     client.add_camera(camera)
     client.subscribe_frames(str(camera.id), frames.append)

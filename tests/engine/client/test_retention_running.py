@@ -21,14 +21,27 @@ def test_retention_deletes_old_events_and_keeps_snapshots_in_budget(tmp_path, sq
     settings = Settings(
         SENTINEL_DATA_DIR=tmp_path / "data",
         DATABASE_URL=sqlite_url,
-        retention=RetentionSettings(max_age_days=7, max_snapshot_bytes=BUDGET, check_interval_s=0.2),
+        retention=RetentionSettings(
+            max_age_days=7, max_snapshot_bytes=BUDGET, check_interval_s=0.2
+        ),
     )
     client = open_local_client(settings, realtime=False)
-    old = Event(camera_id="archive", kind=EventKind.ENTERED, track_id=1, class_name="car", class_id=2,
-                score=0.9, box=(0, 0, 10, 10), pts=0.0, timestamp=utc_now() - timedelta(days=30))
+    old = Event(
+        camera_id="archive",
+        kind=EventKind.ENTERED,
+        track_id=1,
+        class_name="car",
+        class_id=2,
+        score=0.9,
+        box=(0, 0, 10, 10),
+        pts=0.0,
+        timestamp=utc_now() - timedelta(days=30),
+    )
     client._core.sink.submit([old])  # noqa: SLF001 - seeding history the way the engine stores it
     finished = threading.Event()
-    camera = Camera(name="street", source=str(STREET_SHORT), detection=DetectionSettings(input_size=320))
+    camera = Camera(
+        name="street", source=str(STREET_SHORT), detection=DetectionSettings(input_size=320)
+    )
     client.subscribe_status(lambda s: s.state is CameraState.STOPPED and finished.set())
     client.add_camera(camera)
     try:

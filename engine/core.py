@@ -1,0 +1,149 @@
+"""EngineCore: wires cameras (source -> detect -> track -> events) to storage and viewers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from engine.camera_runner import CameraRunner
+from engine.config import Settings
+from engine.domain import Camera, CameraState, CameraStatus, Event, FrameResult
+from engine.events.lifecycle import TrackEventEmitter
+from engine.events.snapshots import SnapshotWriter
+from engine.pipeline import CameraPipeline
+from engine.subscribers import SubscriberHub
+from engine.vision import DetectorConfig, create_detector
+from engine.vision.detector import Detector
+from engine.vision.motion import MotionGate, MotionGateSettings
+from engine.vision.tracker import ByteTracker, TrackerSettings
+
+log = logging.getLogger(__name__)
+EVENTS = "events"
+STATUS = "status"
+
+
+def detector_for(settings: Settings) -> Callable[[Camera], Detector]:
+    def build(camera: Camera) -> Detector:
+        d = camera.detection
+        return create_detector(
+            DetectorConfig(
+                type=settings.detector.type,
+                model=settings.detector.model,
+                input_size=d.input_size,
+                score_threshold=d.score_threshold,
+                nms_iou=d.nms_iou,
+                classes=d.classes,
+                threads=settings.detector.threads,
+            )
+        )
+
+    return build
+
+
+class EngineCore:
+    """Owns the running cameras. Storage collaborators are passed in; `open_engine` (in
+    engine.composition) builds them from settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cameras_repo: Any,
+        events_repo: Any,
+        blobs: Any,
+        sink: Any,
+        detector_factory: Callable[[Camera], Detector] | None = None,
+        realtime: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.cameras_repo = cameras_repo
+        self.events_repo = events_repo
+        self.blobs = blobs
+        self.sink = sink
+        self._detector_factory = detector_factory or detector_for(settings)
+        self._realtime = realtime
+        self._runners: dict[str, CameraRunner] = {}
+        self._lock = threading.Lock()
+        self.hub = SubscriberHub()
+
+    # cameras -------------------------------------------------------------------------------
+    def start_saved_cameras(self) -> None:
+        for camera in self.cameras_repo.list():
+            self._start(camera)
+
+    def add_camera(self, camera: Camera, *, start_offset_s: float = 0.0) -> Camera:
+        self.cameras_repo.add(camera)
+        self._start(camera, start_offset_s)
+        return camera
+
+    def remove_camera(self, camera_id: str) -> None:
+        with self._lock:
+            runner = self._runners.pop(camera_id, None)
+        if runner is not None:
+            runner.stop()
+        self.cameras_repo.delete(camera_id)
+
+    def cameras(self) -> list[Camera]:
+        return self.cameras_repo.list()
+
+    def status(self, camera_id: str) -> CameraStatus:
+        runner = self._runners.get(camera_id)
+        if runner is None:
+            return CameraStatus(camera_id=camera_id, state=CameraState.STOPPED)
+        return runner.status
+
+    def _start(self, camera: Camera, start_offset_s: float = 0.0) -> None:
+        cid = str(camera.id)
+        detector = self._detector_factory(camera)
+        emitter = TrackEventEmitter(
+            cid, detector.class_names, self.settings.events, SnapshotWriter(self.blobs), camera.site
+        )
+        pipeline = CameraPipeline(
+            detector,
+            ByteTracker(TrackerSettings()),
+            stride=camera.detection.stride,
+            motion_gate=MotionGate(MotionGateSettings()) if camera.detection.motion_gate else None,
+            events=emitter,
+        )
+        runner = CameraRunner(
+            camera,
+            pipeline,
+            on_result=lambda result, topic=f"frames/{cid}": self.hub.publish(topic, result),
+            on_events=self._store_events,
+            on_status=lambda status: self.hub.publish(STATUS, status),
+            realtime=self._realtime,
+            start_offset_s=start_offset_s,
+        )
+        with self._lock:
+            old = self._runners.pop(cid, None)
+            self._runners[cid] = runner
+        if old is not None:
+            old.stop()
+        runner.start()
+
+    # events --------------------------------------------------------------------------------
+    def _store_events(self, events: list[Event]) -> None:
+        if not events:
+            return
+        self.sink.submit(events)
+        for event in events:
+            self.hub.publish(EVENTS, event)
+
+    def subscribe(self, topic: str, callback: Callable[[Any], None]) -> Any:
+        return self.hub.subscribe(topic, callback)
+
+    def close(self) -> None:
+        with self._lock:
+            runners = list(self._runners.values())
+            self._runners.clear()
+        for runner in runners:
+            runner.stop()
+        self.sink.close()
+
+    def frames_topic(self, camera_id: str) -> str:
+        return f"frames/{camera_id}"
+
+    def stats(self) -> dict[str, FrameResult | Any]:
+        return {cid: r.pipeline.times for cid, r in self._runners.items()}
