@@ -74,6 +74,8 @@ class EngineCore:
             self._start(camera)
 
     def add_camera(self, camera: Camera, *, start_offset_s: float = 0.0) -> Camera:
+        if "site" not in camera.model_fields_set:
+            camera = camera.model_copy(update={"site": self.settings.site})
         self.cameras_repo.add(camera)
         self._start(camera, start_offset_s)
         return camera

@@ -78,7 +78,12 @@ def open_local_client(
             name = clip.removesuffix(".mp4")
             if name not in known:
                 parts.core.cameras_repo.add(
-                    Camera(name=name, source=str(resource_path("clips", clip)), loop=True)
+                    Camera(
+                        name=name,
+                        source=str(resource_path("clips", clip)),
+                        loop=True,
+                        site=settings.site,
+                    )
                 )
     parts.core.start_saved_cameras()
     return client

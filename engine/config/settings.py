@@ -1,5 +1,5 @@
 """Settings: one pydantic-settings root, one model per section. Env var names follow the seeds
-(DATABASE_URL, BLOBS_DIR, API_KEY, JWT_SECRET, POLICY_FILE); sections nest with '__'."""
+where they exist (DATABASE_URL, BLOBS_DIR); sections nest with '__'."""
 
 from __future__ import annotations
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
 
 from engine.config import EventSettings
-from engine.domain import Detections, Event, EventKind, Frame
+from engine.domain import Detections, Event, EventKind, Frame, utc_now
 
 
 class SnapshotSaver(Protocol):
@@ -28,6 +29,9 @@ class _TrackRecord:
     best_box: np.ndarray = field(default_factory=lambda: np.zeros(4, np.float32))
     best_image: np.ndarray | None = None
     best_pts: float = 0.0
+    best_snapshot: str | None = None  # key of the saved best view, reused while it stays best
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
     entered: bool = False
 
     @property
@@ -97,12 +101,15 @@ class TrackEventEmitter:
             record = self._tracks[tid] = _TrackRecord(tid, frame.pts, frame.pts)
         record.hits += 1
         record.last_pts = frame.pts
+        record.first_seen = record.first_seen or frame.captured_at
+        record.last_seen = frame.captured_at
         record.classes[int(tracked.class_id[i])] += 1
         box, score = tracked.xyxy[i], float(tracked.score[i])
         quality = _quality(box, score, frame.width, frame.height)
         if quality > record.best_quality:
             record.best_quality, record.best_score = quality, score
             record.best_box, record.best_image, record.best_pts = box.copy(), frame.image, frame.pts
+            record.best_snapshot = None
         if not record.entered and record.hits >= self._settings.min_hits:
             record.entered = True
             return [self._event(record, EventKind.ENTERED)]
@@ -113,9 +120,11 @@ class TrackEventEmitter:
         return [self._event(record, EventKind.LEFT)] if record.entered else []
 
     def _event(self, record: _TrackRecord, kind: EventKind) -> Event:
-        snapshot = None
-        if record.best_image is not None:
-            snapshot = self._snapshots.save(self._camera_id, record.best_image)
+        """`pts` and `timestamp` say when it happened (first or last measured frame); `box`,
+        `score` and `snapshot` show the track's best view so far."""
+        if record.best_snapshot is None and record.best_image is not None:
+            record.best_snapshot = self._snapshots.save(self._camera_id, record.best_image)
+        entered = kind is EventKind.ENTERED
         cid = record.class_id
         return Event(
             camera_id=self._camera_id,
@@ -126,6 +135,7 @@ class TrackEventEmitter:
             class_id=cid,
             score=min(max(record.best_score, 0.0), 1.0),
             box=tuple(float(v) for v in record.best_box),  # type: ignore[arg-type]
-            pts=record.first_pts if kind is EventKind.ENTERED else record.last_pts,
-            snapshot=snapshot,
+            pts=record.first_pts if entered else record.last_pts,
+            timestamp=(record.first_seen if entered else record.last_seen) or utc_now(),
+            snapshot=record.best_snapshot,
         )

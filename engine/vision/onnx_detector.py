@@ -18,7 +18,7 @@ import onnxruntime as ort
 from engine.domain import Detections
 from engine.resources import default_model_path, resource_path
 from engine.vision.detector import DetectorConfig, DetectorError, register_detector
-from engine.vision.letterbox import Letterbox, letterbox
+from engine.vision.letterbox import Letterbox, LetterboxCanvas
 from engine.vision.nms import nms_per_class
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,10 @@ class OnnxDetector:
         self._nms_iou = config.nms_iou
         self._keep = self._class_mask(config.classes)
         self._grids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        yolox = self.layout.family == "yolox"
+        self._letterbox = LetterboxCanvas(
+            self.input_size, centred=not yolox, rgb=not yolox, scale=1.0 if yolox else 1 / 255.0
+        )
 
     def _class_mask(self, classes: list[str] | None) -> np.ndarray | None:
         if classes is None:
@@ -112,13 +116,7 @@ class OnnxDetector:
 
     def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, Letterbox]:
         """Letterboxed NCHW float32 tensor as the model family expects it."""
-        yolox = self.layout.family == "yolox"
-        canvas, box = letterbox(image, self.input_size, centred=not yolox)
-        if yolox:
-            tensor = canvas.transpose(2, 0, 1)[None].astype(np.float32)
-        else:
-            tensor = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0
-        return np.ascontiguousarray(tensor), box
+        return self._letterbox(image)
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
         return self._session.run(None, {self._input_name: tensor})[0]
