@@ -3,7 +3,7 @@ rides out database outages, and retention. Every query lives in engine.storage.r
 
 from engine.storage.blobs import BlobStore
 from engine.storage.database import Database, normalize_url
-from engine.storage.migrations import head_revision, migrate
+from engine.storage.migrations import head_revisions, migrate
 from engine.storage.repos import CameraRepository, EventRepository, PurgedEvents
 from engine.storage.retention import RetentionEnforcer, RetentionReport, RetentionWorker
 from engine.storage.spool import EventWriter, SpoolingEventSink
@@ -19,7 +19,7 @@ __all__ = [
     "RetentionReport",
     "RetentionWorker",
     "SpoolingEventSink",
-    "head_revision",
+    "head_revisions",
     "migrate",
     "normalize_url",
 ]

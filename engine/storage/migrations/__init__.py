@@ -24,15 +24,16 @@ def alembic_config() -> Config:
     return config
 
 
-def head_revision() -> str:
-    """The newest revision shipped with this code."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "no migrations found"
-    return head
+def head_revisions() -> set[str]:
+    """The newest revisions shipped with this code. Features add their tables on branches off
+    the initial revision (one migration per concept), so there may be several heads."""
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    assert heads, "no migrations found"
+    return heads
 
 
 def migrate(target: str | Engine) -> None:
-    """Upgrade the database at `target` (URL or Engine) to head; from empty creates everything.
+    """Upgrade the database at `target` (URL or Engine) to its heads; from empty creates everything.
     On PostgreSQL the whole upgrade is one transaction holding an advisory lock, so engines that
     start together take turns: the second waits, then finds the schema at head."""
     from engine.storage.database import normalize_url  # avoids an import cycle at load time
@@ -48,7 +49,7 @@ def migrate(target: str | Engine) -> None:
             config = alembic_config()
             # Alembic sees a transaction already open and runs inside it.
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
         log.info("database schema at head", extra={"dialect": engine.dialect.name})
     finally:
         if isinstance(target, str):
