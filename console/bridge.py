@@ -30,6 +30,9 @@ class EngineBridge(QObject):
                 camera_id, lambda result, cid=camera_id: self.frame_ready.emit(cid, result)
             )
 
+    def watched(self) -> set[str]:
+        return set(self._subscriptions)
+
     def unwatch(self, camera_id: str) -> None:
         subscription = self._subscriptions.pop(camera_id, None)
         if subscription is not None:

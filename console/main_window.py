@@ -1,69 +1,168 @@
-"""Main window: camera tiles and a live event list."""
+"""Main window: camera list, video wall, live event list and the snapshot of the chosen event."""
 
 from __future__ import annotations
 
+import logging
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (
-    QGridLayout,
-    QListWidget,
+    QAbstractItemView,
+    QDialog,
+    QHeaderView,
     QMainWindow,
+    QMessageBox,
     QSplitter,
-    QWidget,
+    QTableView,
+    QToolBar,
 )
 
 from console.bridge import EngineBridge
+from console.cameras.add_camera_dialog import AddCameraDialog
+from console.cameras.camera_list import CameraListWidget
+from console.events.event_model import EventTableModel
+from console.events.snapshot_view import SnapshotViewWidget
 from console.video_wall.camera_tile import CameraTileWidget
-from engine.domain import CameraStatus, Event, FrameResult
+from console.video_wall.wall import LAYOUTS, VideoWallWidget
+from engine.domain import Camera, CameraStatus, Event, FrameResult
+
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
+    """Talks to the engine only through the bridge's EngineClient and signals."""
+
     def __init__(self, bridge: EngineBridge) -> None:
         super().__init__()
         self.setWindowTitle("Sentinel")
         self.bridge = bridge
-        self.tiles: dict[str, CameraTileWidget] = {}
-        wall = QWidget()
-        self._grid = QGridLayout(wall)
-        self._grid.setContentsMargins(2, 2, 2, 2)
-        self._grid.setSpacing(2)
-        self.event_list = QListWidget()
-        self.event_list.setMinimumWidth(260)
-        splitter = QSplitter()
-        splitter.addWidget(wall)
-        splitter.addWidget(self.event_list)
-        splitter.setStretchFactor(0, 4)
-        self.setCentralWidget(splitter)
+        self._names: dict[str, str] = {}
+        self.camera_list = CameraListWidget()
+        self.wall = VideoWallWidget()
+        self.events = EventTableModel(lambda cid: self._names.get(cid, cid[:8]))
+        self.event_table = QTableView()
+        self.event_table.setModel(self.events)
+        self.event_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.event_table.verticalHeader().hide()
+        self.event_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.event_table.clicked.connect(self.show_event)
+        self.snapshot_view = SnapshotViewWidget()
+        self._build_layout()
+        self._build_actions()
+        self.wall.cameras_changed.connect(self._watch_only)
         bridge.frame_ready.connect(self._on_frame)
         bridge.event_ready.connect(self._on_event)
         bridge.status_changed.connect(self._on_status)
         for camera in bridge.client.list_cameras():
-            self.add_tile(str(camera.id), camera.name)
+            self._add_known_camera(camera)
 
-    def add_tile(self, camera_id: str, title: str) -> CameraTileWidget:
-        tile = CameraTileWidget(title)
-        count = len(self.tiles)
-        columns = 1 if count < 1 else 2
-        self._grid.addWidget(tile, count // columns, count % columns)
-        self.tiles[camera_id] = tile
-        self.bridge.watch(camera_id)
-        return tile
+    def _build_layout(self) -> None:
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(self.event_table)
+        side.addWidget(self.snapshot_view)
+        side.setSizes([500, 300])
+        main = QSplitter()
+        main.addWidget(self.camera_list)
+        main.addWidget(self.wall)
+        main.addWidget(side)
+        main.setStretchFactor(1, 5)
+        main.setSizes([200, 1020, 380])
+        self.setCentralWidget(main)
+
+    def _build_actions(self) -> None:
+        toolbar = QToolBar("Wall")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
+        menu = self.menuBar().addMenu("&View")
+        add = QAction("Add camera…", self, triggered=self.add_camera_dialog)
+        toolbar.addAction(add)
+        self.menuBar().addMenu("&Cameras").addAction(add)
+        toolbar.addSeparator()
+        group = QActionGroup(self)
+        self.layout_actions: dict[int, QAction] = {}
+        for side in LAYOUTS:
+            action = QAction(f"{side}x{side}", self, checkable=True)
+            action.triggered.connect(lambda _=False, s=side: self.set_layout(s))
+            action.setChecked(side == self.wall.side)
+            group.addAction(action)
+            toolbar.addAction(action)
+            menu.addAction(action)
+            self.layout_actions[side] = action
+
+    # wall -----------------------------------------------------------------------------------
+    @property
+    def tiles(self) -> dict[str, CameraTileWidget]:
+        """Tiles showing a camera, by camera id (the first tile where one shows twice)."""
+        shown: dict[str, CameraTileWidget] = {}
+        for tile in self.wall.tiles:
+            if tile.camera_id is not None:
+                shown.setdefault(tile.camera_id, tile)
+        return shown
+
+    def set_layout(self, side: int) -> None:
+        self.wall.set_side(side)
+        self.layout_actions[side].setChecked(True)
+        for cid in self.camera_list.camera_ids():
+            if cid not in self.wall.shown_cameras():
+                self.wall.place(cid)
+
+    def _watch_only(self, camera_ids: set[str]) -> None:
+        """Frames flow only for cameras on screen; a tile that just got a camera shows its
+        current state at once rather than at the next change."""
+        for cid in camera_ids:
+            self.bridge.watch(cid)
+            for tile in self.wall.tiles_of(cid):
+                if tile.shown_result is None:
+                    tile.set_status(self.bridge.client.camera_status(cid))
+        for cid in self.bridge.watched() - camera_ids:
+            self.bridge.unwatch(cid)
+
+    def _add_known_camera(self, camera: Camera) -> None:
+        cid = str(camera.id)
+        self._names[cid] = camera.name
+        self.wall.set_camera_name(cid, camera.name)
+        self.camera_list.add_camera(camera)
+        self.wall.place(cid)
+
+    def add_camera(self, camera: Camera) -> Camera:
+        """Start a camera in the engine and list it (it takes a free tile if there is one)."""
+        added = self.bridge.client.add_camera(camera)
+        self._add_known_camera(added)
+        return added
+
+    def add_camera_dialog(self) -> None:
+        dialog = AddCameraDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            self.add_camera(dialog.camera())
+        except Exception as exc:  # engine refused it: tell the operator, keep running
+            log.warning("adding a camera failed: %s", exc)
+            QMessageBox.warning(self, "Add camera", f"Cannot add the camera: {exc}")
 
     def _on_frame(self, camera_id: str, result: FrameResult) -> None:
-        tile = self.tiles.get(camera_id)
-        if tile is not None:
-            tile.show_result(result)
+        self.wall.show_result(camera_id, result)
 
     def _on_status(self, status: CameraStatus) -> None:
-        tile = self.tiles.get(status.camera_id)
-        if tile is not None:
-            tile.set_status(status)
+        self.wall.set_status(status)
+        self.camera_list.set_status(status)
 
+    # events ---------------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
-        when = event.timestamp.astimezone().strftime("%H:%M:%S")
-        self.event_list.insertItem(
-            0, f"{when}  {event.kind.value:<8} {event.class_name} #{event.track_id}"
-        )
-        while self.event_list.count() > 500:
-            self.event_list.takeItem(self.event_list.count() - 1)
+        self.events.add(event)
+
+    def show_event(self, index: QModelIndex) -> None:
+        """Clicking an event row shows its snapshot with the event's box."""
+        event = self.events.event_at(index.row())
+        jpeg = None
+        if event.snapshot:
+            try:
+                jpeg = self.bridge.client.get_snapshot(event.snapshot)
+            except Exception as exc:  # a snapshot removed by retention, a remote hiccup
+                log.warning("snapshot %s unavailable: %s", event.snapshot, exc)
+        self.snapshot_view.show_snapshot(event, jpeg)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.bridge.close()

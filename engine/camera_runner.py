@@ -15,9 +15,23 @@ from engine.sources.reconnecting import ReconnectingSource
 log = logging.getLogger(__name__)
 
 
+# A frame handed over later than this behind its due time is not analysed (it gets the
+# prediction instead): playback keeps real time and analysis resumes on the next frame on time.
+LATE_ANALYSIS_S = 0.04
+# Further behind than this, the clock is re-anchored (a stall, a slow machine): showing frames
+# later than real time beats replaying a backlog at double speed.
+REANCHOR_S = 1.0
+
+
 class CameraRunner:
     """Runs a camera until stopped. Files play at their own frame rate (paced by pts) so that a
-    bundled clip behaves like a live camera; streams are paced by the sender."""
+    bundled clip behaves like a live camera; streams are paced by the sender.
+
+    Display never waits for detection: every decoded frame is published, and a frame is only
+    analysed when the thread is on time for it. A thread that falls behind (detection slower
+    than the frame rate) predicts the frames it is late for and analyses the first frame it is
+    on time for again, so playback does not drift and analysis thins out instead.
+    """
 
     def __init__(
         self,
@@ -35,7 +49,8 @@ class CameraRunner:
         self._on_result = on_result
         self._on_events = on_events
         self._on_status = on_status
-        self._realtime = realtime and not is_stream_url(camera.source)
+        self._is_stream = is_stream_url(camera.source)
+        self._realtime = realtime and not self._is_stream
         self._start_offset_s = start_offset_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"camera-{camera.name}", daemon=True)
@@ -65,13 +80,16 @@ class CameraRunner:
         anchor: tuple[float, float] | None = None
         try:
             for frame in source.frames():
-                if self._realtime:
-                    if anchor is None or frame.discontinuity:
-                        anchor = (time.monotonic(), frame.pts)
-                    delay = anchor[0] + (frame.pts - anchor[1]) - time.monotonic()
-                    if delay > 0 and self._stop.wait(delay):
-                        break
-                result = self.pipeline.process(frame)
+                if anchor is None or frame.discontinuity:
+                    anchor = (time.monotonic(), frame.pts)
+                delay = anchor[0] + (frame.pts - anchor[1]) - time.monotonic()
+                if self._realtime and delay > 0 and self._stop.wait(delay):
+                    break
+                if -delay > REANCHOR_S:
+                    anchor = (time.monotonic(), frame.pts)
+                # Streams are paced by the sender, so lateness there means a backlog too.
+                on_time = not (self._realtime or self._is_stream) or -delay <= LATE_ANALYSIS_S
+                result = self.pipeline.process(frame, may_analyse=on_time)
                 self._on_result(result)
                 if result.events:
                     self._on_events(result.events)

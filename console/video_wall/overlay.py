@@ -1,5 +1,10 @@
 """Drawing detections over a frame: class, score, track id and a short trail; predicted boxes
-dashed so an operator can tell them from measurements."""
+dashed so an operator can tell them from measurements.
+
+Only the box outline uses the track's exact colour; the label is coloured text on a dark plate
+and the trail is translucent. That reads well on any footage and lets tests find a box outline
+in grabbed pixels by its colour alone.
+"""
 
 from __future__ import annotations
 
@@ -77,17 +82,19 @@ def paint_detections(
         painter.drawRect(rect)
         if trails is not None and tid >= 0:
             points = [QPointF(target.x() + x * sx, target.y() + y * sy) for x, y in trails.get(tid)]
-            painter.setPen(QPen(colour, 1.5))
+            trail = QColor(colour)
+            trail.setAlpha(170)
+            painter.setPen(QPen(trail, 1.5))
             painter.drawPolyline(points)
         name = result.class_names.get(int(det.class_id[i]), str(int(det.class_id[i])))
         label = f"{name} {det.score[i]:.2f}" + (f" #{tid}" if tid >= 0 else "")
         metrics = painter.fontMetrics()
         box = QRectF(
             rect.x(),
-            rect.y() - metrics.height() - 2,
+            rect.y() - metrics.height() - 4,  # clear of the 2 px outline
             metrics.horizontalAdvance(label) + 6,
             metrics.height() + 2,
         )
-        painter.fillRect(box, colour)
-        painter.setPen(QColor("black"))
+        painter.fillRect(box, QColor(0, 0, 0, 170))
+        painter.setPen(colour)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)

@@ -21,8 +21,11 @@ def make_console(qtbot, tmp_path):
     _drop_opencv_qt_paths()
     made = []
 
-    def make(demo: bool = True):
-        client = open_local_client(Settings(SENTINEL_DATA_DIR=tmp_path / "data"), demo=demo)
+    def make(demo: bool = True, **settings):
+        """`settings`: Settings fields beyond the data folder (e.g. detector={...})."""
+        client = open_local_client(
+            Settings(SENTINEL_DATA_DIR=tmp_path / "data", **settings), demo=demo
+        )
         window = MainWindow(EngineBridge(client))
         window.resize(1600, 900)
         qtbot.addWidget(window)

@@ -1,0 +1,1 @@
+"""Camera list and the add-camera dialog."""

@@ -1,0 +1,1 @@
+"""Live event list and the snapshot view."""

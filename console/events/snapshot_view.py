@@ -1,0 +1,61 @@
+"""SnapshotViewWidget: an event's stored snapshot with the event's box drawn on it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from engine.domain import Event
+
+
+class SnapshotViewWidget(QWidget):
+    """Shows one snapshot (a whole frame, JPEG) scaled to fit, the event's box in red."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(240, 150)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.image: QImage | None = None
+        self.shown_event: Event | None = None
+        self.message = "click an event to see its snapshot"
+
+    def show_snapshot(self, event: Event, jpeg: bytes | None) -> None:
+        image = QImage.fromData(jpeg) if jpeg else QImage()
+        self.shown_event = event
+        self.image = None if image.isNull() else image
+        self.message = "" if self.image is not None else "no snapshot for this event"
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#101418"))
+        if self.image is None or self.shown_event is None:
+            painter.setPen(QColor("#9e9e9e"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
+            return
+        iw, ih = self.image.width(), self.image.height()
+        scale = min(self.width() / iw, self.height() / ih)
+        target = QRectF(
+            (self.width() - iw * scale) / 2,
+            (self.height() - ih * scale) / 2,
+            iw * scale,
+            ih * scale,
+        )
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(target, self.image)
+        x1, y1, x2, y2 = self.shown_event.box
+        painter.setPen(QPen(QColor("#ef5350"), 2))
+        painter.drawRect(
+            QRectF(
+                target.x() + x1 * scale,
+                target.y() + y1 * scale,
+                (x2 - x1) * scale,
+                (y2 - y1) * scale,
+            )
+        )
+        event = self.shown_event
+        caption = f"{event.kind.value} {event.class_name} #{event.track_id}"
+        painter.fillRect(QRectF(0, 0, self.width(), 20), QColor(0, 0, 0, 150))
+        painter.setPen(QColor("white"))
+        painter.drawText(QRectF(6, 2, self.width() - 12, 18), Qt.AlignmentFlag.AlignLeft, caption)
