@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.client.protocol import EventQuery
 from engine.config.settings import Settings
+from engine.devices import payloads as device_payloads
 from engine.domain import NO_TRACK, Camera, CameraStatus, Detections, DetectionSettings, Event
 from engine.storage.models import Base
 
@@ -75,6 +76,18 @@ BOUNDARY_MODELS: list[tuple[type[BaseModel], str]] = [
     (CameraStatus, "engine.domain.camera"),
     (EventQuery, "engine.client.protocol"),
     (DetectLine, "engine.cli.detect"),
+    *(
+        (getattr(device_payloads, name), "engine.devices.payloads")
+        for name in (
+            "SensorReading",
+            "CameraEvent",
+            "DeviceStatus",
+            "DeviceWill",
+            "CommandAck",
+            "DeviceCommand",
+            "DeviceConfigPatch",
+        )
+    ),
 ]
 
 

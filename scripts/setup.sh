@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 extra="${1:-console}"
 
 need_debs=()
-# Qt's xcb platform (a real desktop) and offscreen font rendering need these.
+# Qt's xcb platform (a real desktop) and offscreen font rendering need these; the firmware's
+# host build (virtual devices, its unit tests) needs cmake, g++ and libmosquitto, tests a broker.
 for pkg in libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
-           libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core; do
+           libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
+           cmake g++ libmosquitto-dev mosquitto mosquitto-clients; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_debs+=("$pkg")
 done
 if [ ${#need_debs[@]} -gt 0 ]; then

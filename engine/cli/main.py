@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from engine.cli import detect
+from engine.cli import alpr, detect, simulate_devices, user
 from engine.sources.base import SourceError
 from engine.vision.detector import DetectorError
 
@@ -19,6 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     subparsers = parser.add_subparsers(dest="command", required=True)
     detect.add_parser(subparsers)
+    simulate_devices.add_parser(subparsers)
+    alpr.add_parser(subparsers)
+    user.add_parser(subparsers)
     return parser
 
 

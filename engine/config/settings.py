@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +48,23 @@ class Settings(BaseSettings):
     detector: DetectorSettings = Field(default_factory=DetectorSettings)
     events: EventSettings = Field(default_factory=EventSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    # Access control (#4). Secrets have no default: nothing secret lives in the repository.
+    api_key: SecretStr | None = Field(
+        default=None, alias="API_KEY", description="seed key for edge devices: upload/ingest only"
+    )
+    jwt_secret: SecretStr | None = Field(
+        default=None, alias="JWT_SECRET", description="HS256 key of login tokens"
+    )
+    jwt_expiry_s: float = Field(default=8 * 3600.0, gt=0, alias="JWT_EXPIRY_S")
+    policy_file: Path | None = Field(
+        default=None, alias="POLICY_FILE", description="field policy; None = bundled rules.yaml"
+    )
+    roles_file: Path | None = Field(
+        default=None, alias="ROLES_FILE", description="permission matrix; None = bundled roles.yaml"
+    )
+    policy_hmac_key: SecretStr | None = Field(
+        default=None, alias="POLICY_HMAC_KEY", description="HMAC key of redacted plate keys"
+    )
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'sentinel.db'}"

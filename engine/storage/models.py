@@ -83,3 +83,8 @@ class EventRow(Base):
     pts: Mapped[float] = mapped_column(Double)
     snapshot: Mapped[str | None] = mapped_column(String)
     snapshot_bytes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# Feature tables live in their own modules; importing them here puts them on Base.metadata,
+# which Alembic's compare and the contracts generator read.
+from engine.storage import models_access, models_devices  # noqa: E402,F401,I001

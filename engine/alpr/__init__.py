@@ -1,0 +1,1 @@
+"""Licence plates: text detection, plate finding, recognition, normalisation, per-track voting."""

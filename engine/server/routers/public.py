@@ -1,0 +1,36 @@
+"""Public routes: no credentials, no personal data, no camera contents."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from engine.server.deps import ServicesDep
+
+router = APIRouter(tags=["public"])
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+class ApiInfo(BaseModel):
+    name: str
+    version: str
+    docs: str
+    openapi: str
+
+
+@router.get("/health", response_model=Health, openapi_extra={"x-public": True})
+def health(services: ServicesDep) -> JSONResponse:
+    ok = services.ping()
+    body = Health(status="ok" if ok else "degraded", database="ok" if ok else "unreachable")
+    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+
+
+@router.get("/", response_model=ApiInfo, openapi_extra={"x-public": True})
+def api_info(request: Request) -> ApiInfo:
+    app = request.app
+    return ApiInfo(name=app.title, version=app.version, docs="/docs", openapi="/openapi.json")

@@ -1,0 +1,72 @@
+"""Services: the access-controlled service layer wired over one Database and the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from engine.config.settings import Settings
+from engine.security.audit import AuditLog
+from engine.security.permissions import RoleMatrix, load_roles
+from engine.security.policy import FieldPolicy, load_rules
+from engine.security.tokens import JwtCodec, resolve_jwt_secret
+from engine.services.audit import AuditService
+from engine.services.device_keys import DeviceKeyService
+from engine.services.events import EventService
+from engine.services.users import UserService
+from engine.storage.database import Database
+from engine.storage.repos.audit import AuditRepository
+from engine.storage.repos.device_keys import DeviceKeyRepository
+from engine.storage.repos.events import EventRepository
+from engine.storage.repos.users import UserRepository
+
+
+@dataclass
+class Services:
+    """Everything a channel (HTTP server, in-process client, CLI) calls; each method takes the
+    calling Principal and enforces its rights. `ping` says whether the database answers."""
+
+    users: UserService
+    device_keys: DeviceKeyService
+    events: EventService
+    audit: AuditService
+    audit_log: AuditLog
+    roles: RoleMatrix
+    policy: FieldPolicy
+    ping: Callable[[], bool]
+
+
+def build_services(db: Database, settings: Settings, *, dev: bool = False) -> Services:
+    """Wire the services over `db`. Without JWT_SECRET (or POLICY_HMAC_KEY while the policy
+    redacts) this raises ValueError, unless `dev` makes random per-process secrets."""
+    secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
+    hmac_key = settings.policy_hmac_key.get_secret_value() if settings.policy_hmac_key else None
+    if dev and not hmac_key:
+        hmac_key = resolve_jwt_secret(None, dev=True)  # same randomness, different purpose
+    roles = load_roles(settings.roles_file)
+    policy = FieldPolicy(load_rules(settings.policy_file), hmac_key.encode() if hmac_key else None)
+    tokens = JwtCodec(resolve_jwt_secret(secret, dev=dev), settings.jwt_expiry_s)
+    audit_repo = AuditRepository(db)
+    audit = AuditLog(audit_repo)
+    api_key = settings.api_key.get_secret_value() if settings.api_key else None
+
+    def ping() -> bool:
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # any driver error means "not reachable" to a health check
+            return False
+
+    return Services(
+        users=UserService(UserRepository(db), audit, roles, tokens),
+        device_keys=DeviceKeyService(DeviceKeyRepository(db), audit, roles, api_key),
+        events=EventService(EventRepository(db), audit, policy),
+        audit=AuditService(audit_repo, audit),
+        audit_log=audit,
+        roles=roles,
+        policy=policy,
+        ping=ping,
+    )

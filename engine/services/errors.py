@@ -1,0 +1,43 @@
+"""Service-layer errors. Messages are generic on purpose: they never carry data, so every
+channel (REST, WebSocket, CLI) can show them as they are."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of every error a service raises for a caller to act on."""
+
+    message = "error"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+
+
+class InvalidCredentials(ServiceError):
+    """Missing, wrong, expired, forged or revoked credentials (HTTP 401)."""
+
+    message = "not authenticated"
+
+
+class AccessDenied(ServiceError):
+    """Authenticated, but this role or camera scope may not do it (HTTP 403)."""
+
+    message = "forbidden"
+
+
+class NotFound(ServiceError):
+    """No such object (HTTP 404)."""
+
+    message = "not found"
+
+
+class Conflict(ServiceError):
+    """The object already exists (HTTP 409)."""
+
+    message = "already exists"
+
+
+class InvalidInput(ServiceError):
+    """The request itself is wrong, e.g. an unknown role (HTTP 422). The message says why."""
+
+    message = "invalid input"

@@ -1,0 +1,3 @@
+from tests.helpers import ROOT
+
+DATA = ROOT / "tests" / "data" / "alpr"

@@ -1,0 +1,61 @@
+"""Per-track voting: unit cases and a generated clip whose single-frame reads disagree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.alpr.reader import PlateRead
+from engine.alpr.voting import PlateTrackReader, vote
+from engine.pipeline import CameraPipeline
+from engine.sources.av_source import AvVideoSource
+from engine.vision import load_detector
+from engine.vision.tracker import ByteTracker
+
+
+def read(text: str, probs: list[float] | None = None) -> PlateRead:
+    probs = probs or [0.9] * len(text)
+    conf = float(np.exp(np.mean(np.log(probs))))
+    return PlateRead(text, text, tuple(probs), conf, conf, "us", (0, 0, 1, 1), np.zeros((1, 1, 3)))
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected", "min_conf", "max_conf"),
+    [
+        (["4XXF538"], "4XXF538", 0.85, 0.95),
+        (["4XXF538"] * 3, "4XXF538", 0.85, 0.95),
+        (["4XXF538", "4XXF533", "4XYF538"], "4XXF538", 0.7, 0.85),  # per position majority
+        (["4XXF538", "4XXF538", "XXF538"], "4XXF538", 0.5, 0.65),  # the short read is outvoted
+    ],
+)
+def test_vote(texts, expected, min_conf, max_conf):
+    voted = vote([read(t) for t in texts])
+    assert voted.text == expected
+    assert min_conf <= voted.confidence <= max_conf
+
+
+def test_vote_weights_characters_by_their_probability():
+    sure = read("4XXF538", [0.99] * 7)
+    unsure = read("4XXF533", [0.99] * 6 + [0.3])
+    assert vote([sure, unsure]).text == "4XXF538"
+
+
+def test_clip_gives_one_event_with_the_right_text_though_a_frame_misread(moving_plate_clip):
+    detector = load_detector(classes=["car", "motorcycle", "bus", "truck"])
+    pipeline = CameraPipeline(detector, ByteTracker())
+    tracks = PlateTrackReader()
+    source = AvVideoSource(str(moving_plate_clip))
+    try:
+        for frame in source.frames():
+            tracks.update(frame, pipeline.process(frame).detections)
+    finally:
+        source.close()
+    results = tracks.close_all()
+    assert len(results) == 1
+    plate = results[0].plate
+    assert plate.text == "4XXF538"
+    # The vote included single-frame reads that were wrong: voting, not luck, got it right.
+    assert plate.agreeing < plate.reads
+    assert len(results[0].frames) == plate.reads
+    # Bounded cost: reading stopped before every frame of the track was read.
+    assert tracks.ocr_calls <= tracks.settings.max_reads

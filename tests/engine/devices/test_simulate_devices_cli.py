@@ -1,0 +1,43 @@
+"""`sentinel-engine simulate-devices`: the host build's devices, the gateway, the JSON line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def simulate(*args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "engine.cli.main", "simulate-devices", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("qos", ["0", "1"])
+def test_simulate_devices_stores_every_message(virtual_device: Path, qos: str) -> None:
+    result = simulate("--count", "4", "--duration", "1.5", "--rate", "4", "--qos", qos)
+    assert result["sent"] > 4 * 3 * 4
+    assert result == {"sent": result["sent"], "acked": result["sent"], "lost": 0, "errors": 0}
+
+
+def test_simulate_devices_without_gateway(virtual_device: Path) -> None:
+    result = simulate("--count", "2", "--duration", "1", "--no-gateway")
+    assert result["sent"] > 0 and result["acked"] is None and result["errors"] == 0
+
+
+def test_simulate_devices_reports_an_unreachable_broker() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "engine.cli.main", "simulate-devices", "--broker", "127.0.0.1:1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "cannot reach the broker" in done.stderr
