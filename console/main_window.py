@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         self._names[cid] = camera.name
         self.wall.set_camera_name(cid, camera.name)
         self.camera_list.add_camera(camera)
+        # The state as of now: changes before the bridge subscribed were never signalled, and
+        # a settled file camera may not change again for a long time.
+        self.camera_list.set_status(self.bridge.client.camera_status(cid))
         self.wall.place(cid)
 
     def add_camera(self, camera: Camera) -> Camera:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.config import Settings
-from engine.core import EngineCore
+from engine.core import EngineCore, detector_for
+from engine.services.telemetry import LatencyRecorder, timed_factory
 from engine.storage import (
     BlobStore,
     CameraRepository,
@@ -28,6 +29,8 @@ class EngineParts:
     database: Database
     sink: SpoolingEventSink
     retention: RetentionWorker
+    # Detector latency of every camera, for /metrics.
+    inference: LatencyRecorder = field(default_factory=LatencyRecorder)
 
     def close(self) -> None:
         self.core.close()  # stops cameras, then flushes the sink
@@ -41,12 +44,14 @@ def open_engine(settings: Settings, *, realtime: bool = True) -> EngineParts:
     events = EventRepository(database, snapshot_size=blobs.size)
     sink = SpoolingEventSink(events, settings.resolved_spool_dir())
     retention = RetentionWorker(RetentionEnforcer(events, blobs, settings.retention)).start()
+    inference = LatencyRecorder()
     core = EngineCore(
         settings,
         cameras_repo=CameraRepository(database),
         events_repo=events,
         blobs=blobs,
         sink=sink,
+        detector_factory=timed_factory(detector_for(settings), inference),
         realtime=realtime,
     )
-    return EngineParts(core, database, sink, retention)
+    return EngineParts(core, database, sink, retention, inference)

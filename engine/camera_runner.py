@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
-from engine.domain import Camera, CameraState, CameraStatus, Event, FrameResult
+from engine.domain import Camera, CameraState, CameraStatus, Event, Frame, FrameResult
 from engine.pipeline import CameraPipeline
 from engine.sources.av_source import is_stream_url
 from engine.sources.reconnecting import ReconnectingSource
@@ -21,6 +22,26 @@ LATE_ANALYSIS_S = 0.04
 # Further behind than this, the clock is re-anchored (a stall, a slow machine): showing frames
 # later than real time beats replaying a backlog at double speed.
 REANCHOR_S = 1.0
+
+
+class Clock(Protocol):
+    """Time as the runner paces by it; tests pass a fake one to make lateness deterministic."""
+
+    def now(self) -> float: ...
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        """Wait `seconds` or until `stop` is set; True when stopped."""
+        ...
+
+
+class MonotonicClock:
+    """The real clock: time.monotonic, waits on the stop event."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        return stop.wait(seconds)
 
 
 class CameraRunner:
@@ -43,6 +64,7 @@ class CameraRunner:
         on_status: Callable[[CameraStatus], None],
         realtime: bool = True,
         start_offset_s: float = 0.0,
+        clock: Clock | None = None,
     ) -> None:
         self.camera = camera
         self.pipeline = pipeline
@@ -52,6 +74,7 @@ class CameraRunner:
         self._is_stream = is_stream_url(camera.source)
         self._realtime = realtime and not self._is_stream
         self._start_offset_s = start_offset_s
+        self._clock = clock or MonotonicClock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"camera-{camera.name}", daemon=True)
         self.status = CameraStatus(camera_id=str(camera.id), state=CameraState.CONNECTING)
@@ -63,6 +86,22 @@ class CameraRunner:
         self._stop.set()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end (a file camera ends at its end); True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _timed(self, frames: Iterator[Frame]) -> Iterator[Frame]:
+        """The source's frames, the time spent getting each (decoding) added to the stage times."""
+        times = self.pipeline.times
+        while True:
+            t0 = time.perf_counter()
+            frame = next(frames, None)
+            times.decode += time.perf_counter() - t0
+            if frame is None:
+                return
+            yield frame
 
     def _set_status(self, status: CameraStatus) -> None:
         self.status = status
@@ -78,15 +117,16 @@ class CameraRunner:
             stop=self._stop,
         )
         anchor: tuple[float, float] | None = None
+        clock = self._clock
         try:
-            for frame in source.frames():
+            for frame in self._timed(source.frames()):
                 if anchor is None or frame.discontinuity:
-                    anchor = (time.monotonic(), frame.pts)
-                delay = anchor[0] + (frame.pts - anchor[1]) - time.monotonic()
-                if self._realtime and delay > 0 and self._stop.wait(delay):
+                    anchor = (clock.now(), frame.pts)
+                delay = anchor[0] + (frame.pts - anchor[1]) - clock.now()
+                if self._realtime and delay > 0 and clock.wait(delay, self._stop):
                     break
                 if -delay > REANCHOR_S:
-                    anchor = (time.monotonic(), frame.pts)
+                    anchor = (clock.now(), frame.pts)
                 # Streams are paced by the sender, so lateness there means a backlog too.
                 on_time = not (self._realtime or self._is_stream) or -delay <= LATE_ANALYSIS_S
                 result = self.pipeline.process(frame, may_analyse=on_time)

@@ -25,8 +25,10 @@ from engine.vision.tracker import ByteTracker
 
 @dataclass
 class StageTimes:
-    """Cumulative seconds per stage, for benchmarks and /metrics."""
+    """Cumulative seconds per stage, for benchmarks and /metrics (decode is added by the
+    camera runner: the time spent waiting on the source, network waits included)."""
 
+    decode: float = 0.0
     detect: float = 0.0
     track: float = 0.0
     events: float = 0.0

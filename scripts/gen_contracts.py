@@ -27,6 +27,7 @@ from engine.client.protocol import EventQuery
 from engine.config.settings import Settings
 from engine.devices import payloads as device_payloads
 from engine.domain import NO_TRACK, Camera, CameraStatus, Detections, DetectionSettings, Event
+from engine.domain.plate import PlateEvent, PlateRead
 from engine.storage.models import Base
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "contracts.md"
@@ -76,6 +77,8 @@ BOUNDARY_MODELS: list[tuple[type[BaseModel], str]] = [
     (CameraStatus, "engine.domain.camera"),
     (EventQuery, "engine.client.protocol"),
     (DetectLine, "engine.cli.detect"),
+    (PlateEvent, "engine.domain.plate"),
+    (PlateRead, "engine.domain.plate"),
     *(
         (getattr(device_payloads, name), "engine.devices.payloads")
         for name in (

@@ -33,7 +33,8 @@ class CameraTileWidget(QWidget):
     """Paints only on the GUI thread, from the latest FrameResult handed to `show_result`.
 
     `painted` carries the pts of the frame each paint drew, so tests and benchmarks can count
-    distinct frames shown and check what was drawn on which frame.
+    distinct frames shown and check what was drawn on which frame; `frames_received` and
+    `paint_s` (seconds spent converting and painting) are for benchmarks.
     """
 
     painted = Signal(float)
@@ -55,6 +56,8 @@ class CameraTileWidget(QWidget):
         self._trails = TrailBook()
         self._countdown = QTimer(self, interval=250, timeout=self.update)
         self.frames_shown = 0
+        self.frames_received = 0
+        self.paint_s = 0.0
         self.last_pts: float | None = None
 
     # what is shown --------------------------------------------------------------------------
@@ -68,12 +71,15 @@ class CameraTileWidget(QWidget):
         self.update()
 
     def show_result(self, result: FrameResult) -> None:
+        t0 = time.perf_counter()
+        self.frames_received += 1
         if result.frame.discontinuity:
             self._trails.clear()
         self._result = result
         self._image = to_qimage(result.frame.image)
         self._trails.add(result)
         self.update()
+        self.paint_s += time.perf_counter() - t0
 
     def set_status(self, status: CameraStatus) -> None:
         self._status = status
@@ -111,6 +117,7 @@ class CameraTileWidget(QWidget):
 
     # painting -------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        t0 = time.perf_counter()
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#101418"))
         shown: float | None = None
@@ -127,6 +134,7 @@ class CameraTileWidget(QWidget):
         self._paint_caption(painter)
         self._paint_state(painter)
         painter.end()
+        self.paint_s += time.perf_counter() - t0
         if shown is not None:
             self.painted.emit(shown)
 

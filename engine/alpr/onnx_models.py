@@ -25,4 +25,7 @@ def open_session(path: Path, threads: int = 2) -> ort.InferenceSession:
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    # Idle workers spinning for the next small op burn CPU the budget counts and other cameras
+    # need; the models here are small, so waking a sleeping thread costs far less.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -27,6 +27,11 @@ class PlateFinderSettings:
     max_candidates: int = 3
     context: float = 0.05  # vehicle boxes are grown by this fraction: trackers clip bumpers
     whole_image_score: float = 0.6  # prior for a still image that may be the plate itself
+    # Cost on video: in a vehicle box only the lower part can hold the plate, and the text
+    # detector needs far less than full resolution to find a plate-sized line there.
+    search_from: float = 0.4  # top fraction of a vehicle box that is never searched
+    max_search_side: int = 320  # the searched area's long side is downscaled to at most this
+    min_vehicle_width: int = 64  # px: a plate on a smaller vehicle is too small to read
 
 
 @dataclass(frozen=True)
@@ -105,20 +110,27 @@ class PlateFinder:
         ih, iw = image.shape[:2]
         if box is None:
             x1, y1, x2, y2 = 0, 0, iw, ih
+            top = 0
         else:
             bw, bh = box[2] - box[0], box[3] - box[1]
+            if bw < s.min_vehicle_width:
+                return []
             x1 = int(max(0, box[0] - s.context * bw))
-            y1 = int(max(0, box[1] - s.context * bh))
+            top = int(max(0, box[1] - s.context * bh))
             x2 = int(min(iw, box[2] + s.context * bw))
             y2 = int(min(ih, box[3] + s.context * bh))
+            y1 = int(top + s.search_from * (y2 - top))
         if x2 - x1 < 16 or y2 - y1 < 8:
             return []
-        area = image[y1:y2, x1:x2]
-        boxes = merge_split_lines(self.detector.detect(area))
-        scored = []
+        boxes = merge_split_lines(self._detect(image[y1:y2, x1:x2], box is not None))
+        # Scored against the whole (grown) vehicle box, so "low on the vehicle" keeps its meaning.
+        frame_shape = (y2 - top, x2 - x1)
+        offset = np.float32([0, y1 - top])
         tallest = max((b.size[1] for b in boxes), default=0.0)
+        scored = []
         for text in boxes:
-            score = self._score(text, area.shape, box is not None, tallest)
+            shifted = TextBox(text.quad + offset, text.score)
+            score = self._score(shifted, frame_shape, box is not None, tallest)
             if score > 0:
                 scored.append((score, text))
         scored.sort(key=lambda item: -item[0])
@@ -131,6 +143,42 @@ class PlateFinder:
             corners = np.float32([[0, 0], [iw, 0], [iw, ih], [0, ih]])
             candidates.append(self.candidate(image, corners, s.whole_image_score))
         return candidates
+
+    def find_near(self, image: np.ndarray, quad: np.ndarray) -> list[PlateCandidate]:
+        """Candidates around a plate quad expected from an earlier frame: the text detector runs
+        only on a small window around it, a fraction of a vehicle search's cost."""
+        s = self.settings
+        ih, iw = image.shape[:2]
+        x, y = quad[:, 0], quad[:, 1]
+        grow_x, grow_y = 0.25 * float(x.max() - x.min()), 0.6 * float(y.max() - y.min())
+        x1, y1 = int(max(0, x.min() - grow_x)), int(max(0, y.min() - grow_y))
+        x2, y2 = int(min(iw, x.max() + grow_x)), int(min(ih, y.max() + grow_y))
+        if x2 - x1 < 16 or y2 - y1 < 8:
+            return []
+        boxes = merge_split_lines(self._detect(image[y1:y2, x1:x2], True))
+        tallest = max((b.size[1] for b in boxes), default=0.0)
+        scored = sorted(
+            ((self._score(b, (y2 - y1, x2 - x1), False, tallest), b) for b in boxes),
+            key=lambda item: -item[0],
+        )
+        return [
+            self.candidate(image, b.quad + np.float32([x1, y1]), score)
+            for score, b in scored[: s.max_candidates]
+            if score > 0
+        ]
+
+    def _detect(self, area: np.ndarray, in_vehicle: bool) -> list[TextBox]:
+        """Text boxes in area pixels; a vehicle's area is detected downscaled (the cost)."""
+        h, w = area.shape[:2]
+        scale = self.settings.max_search_side / max(h, w)
+        if not in_vehicle or scale >= 1.0:
+            return self.detector.detect(area)
+        # Multiples of 32 so the detector's own resize is a no-op.
+        nw = max(32, int(w * scale) // 32 * 32)
+        nh = max(32, int(h * scale) // 32 * 32)
+        small = cv2.resize(area, (nw, nh), interpolation=cv2.INTER_AREA)
+        factor = np.float32([w / nw, h / nh])
+        return [TextBox(b.quad * factor, b.score) for b in self.detector.detect(small)]
 
     def candidate(self, image: np.ndarray, quad: np.ndarray, score: float) -> PlateCandidate:
         """A candidate from a known plate quad (source pixels), rectified like found ones."""

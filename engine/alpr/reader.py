@@ -30,6 +30,7 @@ class PlateRead:
     region: str
     box: Box
     crop: np.ndarray
+    quad: np.ndarray | None = None  # the plate's corners in source pixels (None: unknown)
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,22 @@ class PlateReader:
         candidate = self.finder.candidate(crop, corners, 1.0)
         return self._judge(candidate, self.recognizer.read([candidate.crop])[0], gate=False)
 
-    def read_boxes(self, image: np.ndarray, boxes: Sequence[Box | None]) -> list[PlateRead | None]:
-        """Best plate per box (None searches the whole image); all crops in one recogniser batch."""
-        per_box = [self.finder.find(image, box) for box in boxes]
+    def read_boxes(
+        self,
+        image: np.ndarray,
+        boxes: Sequence[Box | None],
+        hints: Sequence[np.ndarray | None] | None = None,
+    ) -> list[PlateRead | None]:
+        """Best plate per box (None searches the whole image); all crops in one recogniser batch.
+
+        A hint is a plate quad (source pixels) expected in that box, e.g. carried over from the
+        track's last good read: only a small window around it is searched (the cost).
+        """
+        hints = hints or [None] * len(boxes)
+        per_box = [
+            self.finder.find_near(image, hint) if hint is not None else self.finder.find(image, box)
+            for box, hint in zip(boxes, hints, strict=True)
+        ]
         flat = [c for candidates in per_box for c in candidates]
         reads = iter(self.recognizer.read([c.crop for c in flat]))
         results = []
@@ -94,4 +108,5 @@ class PlateReader:
             region=fit.region,
             box=candidate.xyxy,
             crop=candidate.crop,
+            quad=candidate.quad,
         )

@@ -61,13 +61,20 @@ def vote(reads: Sequence[PlateRead], region: str = "auto") -> VotedPlate | None:
     return VotedPlate(text, tuple(conf), confidence, len(reads), agreeing, best)
 
 
+def _relative_quad(quad: np.ndarray | None, box: tuple[float, ...]) -> np.ndarray | None:
+    if quad is None:
+        return None
+    x1, y1, x2, y2 = box
+    return (quad - np.float32([x1, y1])) / np.float32([max(x2 - x1, 1.0), max(y2 - y1, 1.0)])
+
+
 @dataclass(frozen=True)
 class PlateTrackSettings:
     max_reads: int = 8  # OCR attempts per track, plate or not
-    confident: float = 0.9  # stop reading once the vote is this sure...
+    confident: float = 0.75  # stop reading once the vote is this sure (agreement-aware)...
     min_agreeing: int = 2  # ...and at least this many reads agree
-    min_box_width: float = 48.0  # px: smaller vehicles cannot show readable plates
-    min_box_height: float = 32.0
+    min_box_width: float = 64.0  # px: smaller vehicles cannot show readable plates
+    min_box_height: float = 48.0
     max_tracks_per_frame: int = 4  # cost cap when traffic is heavy: biggest vehicles first
     vehicle_classes: frozenset[int] = frozenset({2, 3, 5, 7})  # COCO car, motorcycle, bus, truck
 
@@ -80,6 +87,9 @@ class _TrackState:
     voted: VotedPlate | None = None
     done: bool = False
     last_pts: float = 0.0
+    # Last good plate quad relative to its vehicle box (fractions of width/height): the next
+    # read recognises it there directly instead of running the text detector again.
+    hint: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -132,16 +142,21 @@ class PlateTrackReader:
         if not rows:
             return []
         boxes = [tuple(float(v) for v in detections.xyxy[i]) for i in rows]
-        results = self.reader.read_boxes(frame.image, boxes)
+        hints = [
+            self._hint(int(detections.track_id[i]), box) for i, box in zip(rows, boxes, strict=True)
+        ]
+        results = self.reader.read_boxes(frame.image, boxes, hints)
         self.ocr_calls += len(rows)
         read_ids = []
-        for i, result in zip(rows, results, strict=True):
+        for i, box, result in zip(rows, boxes, results, strict=True):
             tid = int(detections.track_id[i])
             state = self._tracks.setdefault(tid, _TrackState())
             state.attempts += 1
             read_ids.append(tid)
             if result is None:
+                state.hint = None  # the plate moved or is hidden: search the box again
                 continue
+            state.hint = _relative_quad(result.quad, box)
             state.reads.append(result)
             state.frames.append(frame.index)
             state.voted = vote(state.reads, self.reader.settings.region)
@@ -153,6 +168,13 @@ class PlateTrackReader:
             ):
                 state.done = True
         return read_ids
+
+    def _hint(self, track_id: int, box: tuple[float, ...]) -> np.ndarray | None:
+        state = self._tracks.get(track_id)
+        if state is None or state.hint is None:
+            return None
+        x1, y1, x2, y2 = box
+        return state.hint * np.float32([x2 - x1, y2 - y1]) + np.float32([x1, y1])
 
     def current(self, track_id: int) -> VotedPlate | None:
         """The track's plate so far (for overlays), None before any read."""

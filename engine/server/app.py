@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from engine.config.settings import Settings
-from engine.server.routers import audit, auth, device_keys, events, public, users
+from engine.server.metrics import metrics_registry
+from engine.server.metrics import router as metrics_router
+from engine.server.routers import (
+    analytics,
+    audit,
+    auth,
+    cameras,
+    device_keys,
+    event_reads,
+    events,
+    ingest,
+    public,
+    users,
+)
 from engine.services import (
     AccessDenied,
     Conflict,
@@ -16,6 +31,8 @@ from engine.services import (
     ServiceError,
     Services,
 )
+from engine.services.errors import PayloadTooLarge, UnsupportedMedia
+from engine.services.telemetry import LatencyRecorder
 
 API_VERSION = "0.1.0"
 
@@ -26,12 +43,23 @@ _STATUS: dict[type[ServiceError], int] = {
     NotFound: 404,
     Conflict: 409,
     InvalidInput: 422,
+    PayloadTooLarge: 413,
+    UnsupportedMedia: 415,
 }
+# These explain themselves (which field, which limit); the rest stay generic.
+_EXPLAINED = (InvalidInput, PayloadTooLarge, UnsupportedMedia)
 
 
-def create_app(services: Services, settings: Settings | None = None) -> FastAPI:
-    """The HTTP API over `services`. Public without credentials: /health, GET /, /openapi.json
-    and /docs; every other route needs a Bearer JWT or an x-api-key, checked by the services."""
+def create_app(
+    services: Services,
+    settings: Settings | None = None,
+    *,
+    core: Any | None = None,
+    inference: LatencyRecorder | None = None,
+) -> FastAPI:
+    """The HTTP API over `services`. Public without credentials: /health, /metrics, GET /,
+    /openapi.json and /docs; every other route needs a Bearer JWT or an x-api-key, checked by
+    the services. `core` and `inference` (from open_engine) feed /metrics' camera figures."""
     app = FastAPI(
         title="Sentinel engine",
         version=API_VERSION,
@@ -39,15 +67,31 @@ def create_app(services: Services, settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     app.state.settings = settings
+    app.state.metrics = metrics_registry(services, core, inference)
     app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]
-    for module in (public, auth, users, device_keys, audit, events):
+    # event_reads before events: /events/recent must not be taken for an event id.
+    modules = (public, auth, users, device_keys, audit, event_reads, events, ingest, analytics)
+    for module in (*modules, cameras):
         app.include_router(module.router)
+    app.include_router(metrics_router)
+    _add_components(app, ingest.COMPONENTS)
     return app
+
+
+def _add_components(app: FastAPI, schemas: dict[str, Any]) -> None:
+    """Put schemas that hand-written request bodies refer to into the OpenAPI components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build()
+        document.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-    # Only InvalidInput explains itself (e.g. which roles exist); the rest stay generic.
-    detail = str(exc) if isinstance(exc, InvalidInput) else type(exc).message
+    detail = str(exc) if isinstance(exc, _EXPLAINED) else type(exc).message
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 
@@ -12,14 +13,19 @@ from engine.security.audit import AuditLog
 from engine.security.permissions import RoleMatrix, load_roles
 from engine.security.policy import FieldPolicy, load_rules
 from engine.security.tokens import JwtCodec, resolve_jwt_secret
+from engine.services.analytics import AnalyticsService
 from engine.services.audit import AuditService
+from engine.services.cameras import CameraService
 from engine.services.device_keys import DeviceKeyService
 from engine.services.events import EventService
+from engine.services.ingest import IngestService
 from engine.services.users import UserService
+from engine.storage.blobs import BlobStore
 from engine.storage.database import Database
 from engine.storage.repos.audit import AuditRepository
+from engine.storage.repos.cameras import CameraRepository
 from engine.storage.repos.device_keys import DeviceKeyRepository
-from engine.storage.repos.events import EventRepository
+from engine.storage.repos.ingest import IngestRepository
 from engine.storage.repos.users import UserRepository
 
 
@@ -36,11 +42,23 @@ class Services:
     roles: RoleMatrix
     policy: FieldPolicy
     ping: Callable[[], bool]
+    ingest: IngestService
+    cameras: CameraService
+    analytics: AnalyticsService
 
 
-def build_services(db: Database, settings: Settings, *, dev: bool = False) -> Services:
+def build_services(
+    db: Database,
+    settings: Settings,
+    *,
+    dev: bool = False,
+    core: Any | None = None,
+    blobs: BlobStore | None = None,
+) -> Services:
     """Wire the services over `db`. Without JWT_SECRET (or POLICY_HMAC_KEY while the policy
-    redacts) this raises ValueError, unless `dev` makes random per-process secrets."""
+    redacts) this raises ValueError, unless `dev` makes random per-process secrets. `core` (a
+    running EngineCore) makes camera changes start and stop cameras; `blobs` defaults to
+    BLOBS_DIR's store."""
     secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
     hmac_key = settings.policy_hmac_key.get_secret_value() if settings.policy_hmac_key else None
     if dev and not hmac_key:
@@ -51,6 +69,8 @@ def build_services(db: Database, settings: Settings, *, dev: bool = False) -> Se
     audit_repo = AuditRepository(db)
     audit = AuditLog(audit_repo)
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    blobs = blobs or BlobStore(settings.resolved_blobs_dir())
+    events = IngestRepository(db, snapshot_size=blobs.size)
 
     def ping() -> bool:
         try:
@@ -63,10 +83,13 @@ def build_services(db: Database, settings: Settings, *, dev: bool = False) -> Se
     return Services(
         users=UserService(UserRepository(db), audit, roles, tokens),
         device_keys=DeviceKeyService(DeviceKeyRepository(db), audit, roles, api_key),
-        events=EventService(EventRepository(db), audit, policy),
+        events=EventService(events, audit, policy),
         audit=AuditService(audit_repo, audit),
         audit_log=audit,
         roles=roles,
         policy=policy,
         ping=ping,
+        ingest=IngestService(events, blobs, audit, policy),
+        cameras=CameraService(CameraRepository(db), audit, core),
+        analytics=AnalyticsService(events, audit),
     )

@@ -41,3 +41,15 @@ class InvalidInput(ServiceError):
     """The request itself is wrong, e.g. an unknown role (HTTP 422). The message says why."""
 
     message = "invalid input"
+
+
+class PayloadTooLarge(ServiceError):
+    """Too many events or too many bytes in one request (HTTP 413). The message says the limit."""
+
+    message = "payload too large"
+
+
+class UnsupportedMedia(ServiceError):
+    """An upload that is not a decodable image (HTTP 415). The message says why."""
+
+    message = "unsupported media type"

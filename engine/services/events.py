@@ -32,6 +32,7 @@ class EventStore(Protocol):
         end: Any = None,
         limit: int = 100,
         offset: int = 0,
+        class_name: str | None = None,
     ) -> list[Event]: ...
 
 
@@ -58,6 +59,11 @@ class EventService:
         else:
             found = self._merged(query, sorted(principal.cameras))
         return [self._present(principal, event) for event in found]
+
+    def search(self, principal: Principal, query: EventQuery) -> list[Event]:
+        """GET /events/search: needs search as well as events.read (supervisors, admins)."""
+        require(principal, Permission.SEARCH, self._audit, "event.search")
+        return self.list(principal, query)
 
     def get(self, principal: Principal, event_id: str) -> Event:
         target = f"event:{event_id}"
@@ -101,6 +107,8 @@ class EventService:
             end=query.end,
             limit=limit,
             offset=offset,
+            # EventQuery has no class filter; the search query (SearchQuery) adds one.
+            class_name=getattr(query, "class_name", None),
         )
 
     def _merged(self, query: EventQuery, cameras: builtins.list[str]) -> builtins.list[Event]:

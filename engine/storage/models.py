@@ -87,4 +87,9 @@ class EventRow(Base):
 
 # Feature tables live in their own modules; importing them here puts them on Base.metadata,
 # which Alembic's compare and the contracts generator read.
-from engine.storage import models_access, models_devices  # noqa: E402,F401,I001
+from engine.storage import (  # noqa: E402,F401,I001
+    models_access,
+    models_alpr,
+    models_devices,
+    models_ingest,
+)

@@ -58,9 +58,10 @@ class EventRepository:
         end: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
+        class_name: str | None = None,
     ) -> builtins.list[Event]:
         """Events newest first; start is inclusive, end exclusive (naive times mean UTC)."""
-        query = select(EventRow).where(*_filters(camera_id, kind, start, end))
+        query = select(EventRow).where(*_filters(camera_id, kind, start, end, class_name))
         query = query.order_by(EventRow.timestamp.desc(), EventRow.id.desc())
         with self._db.sessions() as session:
             rows = session.scalars(query.limit(limit).offset(offset)).all()
@@ -78,6 +79,22 @@ class EventRepository:
         )
         with self._db.sessions() as session:
             return int(session.scalar(query) or 0)
+
+    def count_by_kind_and_class(
+        self,
+        camera_ids: builtins.list[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> dict[tuple[str, str], int]:
+        """Event counts grouped by (kind, class_name); `camera_ids` None means every camera."""
+        query = select(EventRow.kind, EventRow.class_name, func.count()).where(
+            *_filters(None, None, start, end)
+        )
+        if camera_ids is not None:
+            query = query.where(EventRow.camera_id.in_(camera_ids))
+        query = query.group_by(EventRow.kind, EventRow.class_name)
+        with self._db.sessions() as session:
+            return {(kind, name): int(n) for kind, name, n in session.execute(query).all()}
 
     def delete_older_than(self, ts: datetime) -> PurgedEvents:
         """Delete events with timestamp < ts, in batches; returns their snapshot keys so the
@@ -170,8 +187,11 @@ def _filters(
     kind: EventKind | str | None,
     start: datetime | None,
     end: datetime | None,
+    class_name: str | None = None,
 ) -> builtins.list[ColumnElement[bool]]:
     clauses: builtins.list[ColumnElement[bool]] = []
+    if class_name is not None:
+        clauses.append(EventRow.class_name == class_name)
     if camera_id is not None:
         clauses.append(EventRow.camera_id == camera_id)
     if kind is not None:

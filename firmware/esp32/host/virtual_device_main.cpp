@@ -89,6 +89,7 @@ struct Instance {
     std::snprintf(id, sizeof id, "%s-%04d", o.prefix.c_str(), index);
     identity.device_id = id;
     identity.root = o.root;
+    identity.client_id = o.root + "/" + identity.device_id;
     identity.broker_host = o.host;
     identity.broker_port = o.port;
     defaults.location = o.location;

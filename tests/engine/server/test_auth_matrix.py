@@ -17,14 +17,20 @@ from tests.engine.services.helpers import API_KEY, CAM_A, CAM_B, ROLES
 
 UNAUTHENTICATED = {"detail": "not authenticated"}
 FORBIDDEN = {"detail": "forbidden"}
-PUBLIC = {("GET", "/health"), ("GET", "/"), ("POST", "/auth/login")}
+PUBLIC = {("GET", "/health"), ("GET", "/"), ("POST", "/auth/login"), ("GET", "/metrics")}
 # A valid body per route that takes one, so a refusal can only come from the credentials.
 BODIES: dict[str, dict[str, Any]] = {
     "/users": {"name": "matrix-user", "password": "matrix-password", "role": "operator"},
     "/device-keys": {"name": "matrix-key"},
     "/auth/login": {"name": "x", "password": "y"},
+    "/api/cameras": {"name": "matrix-camera", "source": "rtsp://127.0.0.1:9/matrix"},
 }
-PATH_VALUES = {"event_id": str(uuid.uuid4()), "name": "nobody", "key_id": str(uuid.uuid4())}
+PATH_VALUES = {
+    "event_id": str(uuid.uuid4()),
+    "name": "nobody",
+    "key_id": str(uuid.uuid4()),
+    "camera_id": CAM_A,
+}
 
 
 def _b64(data: dict) -> str:
@@ -128,7 +134,7 @@ def test_other_camera_is_403_with_no_data(served: Served) -> None:
     assert served.client.get(f"/events/{uuid.uuid4()}", headers=headers).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/health", "/", "/openapi.json", "/docs"])
+@pytest.mark.parametrize("path", ["/health", "/", "/openapi.json", "/docs", "/metrics"])
 def test_public_routes_need_nothing_and_carry_no_personal_data(served: Served, path: str) -> None:
     answer = served.client.get(path)
     assert answer.status_code == 200

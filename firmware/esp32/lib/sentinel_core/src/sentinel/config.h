@@ -15,6 +15,9 @@ struct Identity {
   uint16_t broker_port = 1883;
   std::string username;
   std::string password;
+  // MQTT client id; empty means device_id. Virtual devices sharing one broker across test runs
+  // set it to root/device_id, since a broker drops the older of two clients with the same id.
+  std::string client_id;
 };
 
 /// What the server may change at run time (retained config topic or SET_CONFIG).

@@ -63,7 +63,7 @@ void Device::start_connect() {
   MqttOptions options;
   options.host = identity_.broker_host;
   options.port = identity_.broker_port;
-  options.client_id = identity_.device_id;
+  options.client_id = identity_.client_id.empty() ? identity_.device_id : identity_.client_id;
   options.username = identity_.username;
   options.password = identity_.password;
   options.will = MqttWill{topics_.status, will_payload(identity_.device_id, config_.location), 1, true};

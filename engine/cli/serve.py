@@ -1,0 +1,78 @@
+"""`sentinel-engine serve`: the engine and its HTTP API in one process (uvicorn)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from engine.config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the engine with its REST API",
+        description="Config comes from the environment or .env: DATABASE_URL, API_KEY, "
+        "JWT_SECRET, POLICY_FILE, POLICY_HMAC_KEY, ROLES_FILE, BLOBS_DIR, SENTINEL_DATA_DIR.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    parser.add_argument("--port", type=int, default=8000, help="port (0 = any free port)")
+    parser.add_argument(
+        "--camera",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="video file or rtsp:// URL to analyse (repeatable; files loop)",
+    )
+    parser.add_argument("--tls-cert", type=Path, help="PEM certificate (with --tls-key)")
+    parser.add_argument("--tls-key", type=Path, help="PEM private key (with --tls-cert)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from engine.assembly import open_engine
+    from engine.domain import Camera
+    from engine.server import create_app
+    from engine.services import build_services
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ValueError("--tls-cert and --tls-key go together")
+    for path in (args.tls_cert, args.tls_key):
+        if path is not None and not path.is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+    settings = Settings()
+    if settings.jwt_secret is None:
+        raise ValueError("JWT_SECRET is not set (export it or put it in .env)")
+    if settings.policy_hmac_key is None:
+        raise ValueError("POLICY_HMAC_KEY is not set (the field policy redacts plate text)")
+    parts = open_engine(settings)
+    try:
+        services = build_services(parts.database, settings, core=parts.core, blobs=parts.core.blobs)
+        parts.core.start_saved_cameras()
+        known = {camera.source for camera in parts.core.cameras()}
+        for source in args.camera:
+            if source in known:
+                continue  # saved by an earlier run: already started
+            is_file = "://" not in source
+            if is_file and not Path(source).is_file():
+                raise FileNotFoundError(f"no such video file: {source}")
+            name = Path(source).stem if is_file else source.rsplit("/", 1)[-1] or source
+            parts.core.add_camera(Camera(name=name, source=source, loop=is_file))
+        app = create_app(services, settings, core=parts.core, inference=parts.inference)
+        config = uvicorn.Config(
+            app,
+            host=args.host,
+            port=args.port,
+            ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+            ssl_keyfile=str(args.tls_key) if args.tls_key else None,
+            log_level="info",
+        )
+        uvicorn.Server(config).run()
+    finally:
+        parts.close()
+    return 0

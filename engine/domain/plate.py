@@ -1,0 +1,63 @@
+"""Plate events (one per vehicle track) and the per-frame plate reads behind them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class PlateEvent(BaseModel):
+    """One plate per vehicle track, voted over its frames. The id is made by the producer, so a
+    replay is an insert-or-ignore. Under a redacting policy `text`, `raw_text` and `folded`
+    are None and only `plate_hmac` (keyed HMAC of the folded text) is kept."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    camera_id: str
+    track_id: int
+    site: str = "local"
+    text: str | None = Field(default=None, description="normalised plate text")
+    raw_text: str | None = Field(default=None, description="recogniser output of the best read")
+    folded: str | None = Field(default=None, description="look-alike folded key (fold_key)")
+    plate_hmac: str | None = Field(default=None, description="keyed HMAC of the folded text")
+    region: str = "generic"
+    confidence: float = Field(ge=0.0, le=1.0, description="agreement-aware vote confidence")
+    quality: float = Field(default=0.0, ge=0.0, le=1.0, description="best crop's quality")
+    crop: str | None = Field(default=None, description="blob key of the best plate crop")
+    first_seen: datetime
+    last_seen: datetime
+    frames: int = Field(default=1, ge=1, description="frames with a read that were voted")
+    watchlist_hit: bool = False
+
+    @field_validator("first_seen", "last_seen")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return _utc(value)
+
+
+class PlateRead(BaseModel):
+    """One frame's read of a plate event."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID
+    frame_index: int
+    pts: float
+    text: str | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+    box: tuple[float, float, float, float] = Field(description="plate x1, y1, x2, y2 in pixels")
+    read_at: datetime
+
+    @field_validator("read_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return _utc(value)

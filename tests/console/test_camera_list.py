@@ -1,0 +1,38 @@
+"""The camera list shows each camera's state from the start, not only after its next change."""
+
+from __future__ import annotations
+
+from console.bridge import EngineBridge
+from console.main_window import MainWindow
+from engine.client.local import open_local_client
+from engine.config import Settings
+from engine.domain import Camera, CameraState
+from tests.helpers import STREET_SHORT
+
+
+def test_cameras_listed_with_their_state_before_any_change(qtbot, tmp_path):
+    from console.app import _drop_opencv_qt_paths
+
+    _drop_opencv_qt_paths()
+    client = open_local_client(Settings(SENTINEL_DATA_DIR=tmp_path / "data"), demo=True)
+    try:
+        # Settled before the console exists: these states were published to nobody.
+        qtbot.waitUntil(
+            lambda: all(
+                client.camera_status(str(c.id)).state is CameraState.LIVE
+                for c in client.list_cameras()
+            ),
+            timeout=20_000,
+        )
+        window = MainWindow(EngineBridge(client))
+        qtbot.addWidget(window)
+        rows = [window.camera_list.item(i).text() for i in range(window.camera_list.count())]
+        assert len(rows) == 4 and all(row.endswith("(live)") for row in rows), rows
+
+        added = window.add_camera(Camera(name="added", source=str(STREET_SHORT)))
+        row = window.camera_list.item(window.camera_list.count() - 1).text()
+        state = client.camera_status(str(added.id)).state.value
+        assert row.startswith("added  (") and state in row, row  # listed with a state at once
+        window.close()
+    finally:
+        client.close()
