@@ -66,7 +66,12 @@ def run_raw(model: Path, frames: list[Frame], size: int, threads: int) -> float:
 
 def run_engine(model: Path, frames: list[Frame], size: int, threads: int) -> float:
     config = DetectorConfig(
-        model=model, input_size=size, score_threshold=SCORE, nms_iou=NMS_IOU, threads=threads
+        model=model,
+        input_size=size,
+        score_threshold=SCORE,
+        nms_iou=NMS_IOU,
+        threads=threads,
+        spin_threads=True,  # the same session options as the raw side and ultralytics
     )
     pipeline = CameraPipeline(create_detector(config), ByteTracker(TrackerSettings()))
     pipeline.process(frames[0])

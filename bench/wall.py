@@ -134,7 +134,7 @@ def run_wall(count: int, args: argparse.Namespace) -> dict:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from console.app import _drop_opencv_qt_paths
+    from console.app import _drop_opencv_qt_paths, shut_down_qt
     from console.bridge import EngineBridge
     from console.main_window import MainWindow
     from engine.assembly import open_engine
@@ -233,6 +233,7 @@ def run_wall(count: int, args: argparse.Namespace) -> dict:
     }
     window.close()
     client.close()
+    shut_down_qt(QApplication.instance(), window)
     data.cleanup()
     return result
 

@@ -69,6 +69,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         window.close()
         client.close()
+        shut_down_qt(app, window)
+
+
+def shut_down_qt(app, window) -> None:
+    """Deliver the frames camera threads queued before they stopped, then delete the window
+    while Qt is still alive: queued Python payloads left for interpreter shutdown can crash it."""
+    app.processEvents()
+    window.deleteLater()
+    app.sendPostedEvents(None, 0)  # 0 = QEvent.DeferredDelete: run the deleteLater now
+    app.processEvents()
 
 
 if __name__ == "__main__":

@@ -140,8 +140,12 @@ class EngineCore:
         with self._lock:
             runners = list(self._runners.values())
             self._runners.clear()
+        # Every camera is asked first, then awaited: shutdown costs the slowest camera's frame,
+        # not the sum, and no camera thread outlives the interpreter.
         for runner in runners:
-            runner.stop()
+            runner.request_stop()
+        for runner in runners:
+            runner.stop(timeout=10.0)
         self.sink.close()
 
     def frames_topic(self, camera_id: str) -> str:

@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
             input_size=args.input_size,
             score_threshold=args.score,
             classes=args.classes.split(",") if args.classes else None,
+            spin_threads=True,  # one stream: spinning threads are faster
         )
     )
     pipeline = CameraPipeline(

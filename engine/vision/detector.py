@@ -25,6 +25,12 @@ class DetectorConfig(BaseModel):
     nms_iou: float = Field(default=0.45, ge=0.0, le=1.0)
     classes: list[str] | None = Field(default=None, description="names kept; None = all")
     threads: int = Field(default=2, ge=1)
+    spin_threads: bool = Field(
+        default=False,
+        description="let idle inference threads spin: faster for one stream (bench/detect.py: "
+        "+40%), but with a session per camera the spinning starves decoding and painting "
+        "(bench/wall.py: 4 tiles went from 197% CPU and 21.7 fps to 113% and 23.8 fps)",
+    )
 
 
 @runtime_checkable

@@ -74,6 +74,8 @@ class OnnxDetector:
         options = ort.SessionOptions()
         options.intra_op_num_threads = config.threads
         options.inter_op_num_threads = 1
+        if not config.spin_threads:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(str(path), options, providers=_providers())
             self.layout = _recognise(self._session)
