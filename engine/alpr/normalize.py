@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-LETTER_TO_DIGIT = {"O": "0", "I": "1", "B": "8", "S": "5", "Z": "2", "G": "6"}
+from engine.domain.plate import LOOKALIKE_TO_DIGIT, fold_plate_key
+
+LETTER_TO_DIGIT = LOOKALIKE_TO_DIGIT
 DIGIT_TO_LETTER = {digit: letter for letter, digit in LETTER_TO_DIGIT.items()}
 FIX_COST = 0.85  # score factor per converted character
 TRIM_COST = 0.8  # score factor per dropped end character
@@ -141,9 +143,6 @@ def normalize(
     return max(fits, key=lambda fit: fit.score, default=None)
 
 
-_FOLD = str.maketrans(LETTER_TO_DIGIT)
-
-
 def fold_key(text: str) -> str:
-    """Key for watchlist and fuzzy matching: uppercase, alphanumeric, look-alikes as one class."""
-    return clean(text).translate(_FOLD)
+    """Key for watchlist and fuzzy matching, shared with the privacy policy's HMAC."""
+    return fold_plate_key(text)

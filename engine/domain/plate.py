@@ -7,6 +7,16 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# Characters a camera confuses; the folded key maps each pair to one class (the digit).
+LOOKALIKE_TO_DIGIT = {"O": "0", "I": "1", "B": "8", "S": "5", "Z": "2", "G": "6"}
+_FOLD = str.maketrans(LOOKALIKE_TO_DIGIT)
+
+
+def fold_plate_key(text: str) -> str:
+    """The one key for watchlist, HMAC and fuzzy matching: uppercase ASCII letters and digits,
+    look-alikes folded, so '4XXF538', '4xx f538' and '4XXF5S8' give the same key."""
+    return "".join(ch for ch in text.upper() if ch.isascii() and ch.isalnum()).translate(_FOLD)
+
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -15,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from engine.domain.plate import fold_plate_key
 from engine.resources import resource_path
 from engine.security.permissions import Permission
 from engine.security.principal import Principal
@@ -22,8 +22,6 @@ from engine.security.principal import Principal
 MASK = "•••"
 HMAC_SUFFIX = "_hmac"
 # OCR confuses these; folding both sides makes "SB0" and "58O" the same key.
-_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "B": "8", "S": "5", "Z": "2", "G": "6"})
-_NON_ALNUM = re.compile(r"[^0-9A-Z]")
 
 
 class FieldMode(str, Enum):
@@ -33,8 +31,9 @@ class FieldMode(str, Enum):
 
 
 def fold_plate(text: str) -> str:
-    """Uppercase, strip non-alphanumerics, map look-alikes (O->0, I->1, B->8, S->5, Z->2, G->6)."""
-    return _NON_ALNUM.sub("", text.upper()).translate(_LOOKALIKES)
+    """Uppercase, strip non-alphanumerics, map look-alikes (O->0, I->1, B->8, S->5, Z->2, G->6):
+    the same key the plate reader stores, so an HMAC made here matches its reads."""
+    return fold_plate_key(text)
 
 
 def plate_hmac(key: bytes, text: str) -> str:

@@ -79,3 +79,12 @@ def test_fold_key(a, b, same):
 def test_every_region_has_formats_and_auto():
     assert "auto" in REGIONS and {"us", "eu", "in", "generic"} <= set(REGIONS)
     assert expand_pattern("L{1,2}D") == ("LD", "LLD")
+
+
+def test_policy_hmac_and_reader_share_one_folded_key():
+    """A plate stored redacted is matched through the HMAC of this key: the privacy policy and
+    the reader must fold identically."""
+    from engine.security.policy import fold_plate
+
+    for text in ("4XXF538", "4xx-f5S8", "B0ZIG", "ÄB 12"):
+        assert fold_plate(text) == fold_key(text)
