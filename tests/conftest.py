@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,13 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """The same test on both backends: a fresh SQLite file, then a fresh PostgreSQL database."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Any]:
+    """An opened, migrated Database on each backend of `database_url`, closed afterwards."""
+    from engine.storage import Database
+
+    database = Database.open(database_url)
+    yield database
+    database.close()

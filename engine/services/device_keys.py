@@ -91,13 +91,5 @@ class DeviceKeyService:
 
 
 def to_public(row: StoredDeviceKey) -> DeviceKeyPublic:
-    return DeviceKeyPublic(
-        id=row.id,
-        prefix=row.prefix,
-        name=row.name,
-        role=row.role,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
-        last_used=row.last_used,
-    )
+    """The stored key without its hash (the public schema has no such field)."""
+    return DeviceKeyPublic.model_validate(row, from_attributes=True)

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
-from engine.domain import Event, EventKind
+from engine.domain import Event
 from engine.security.audit import AuditLog
 from engine.security.permissions import Permission
 from engine.security.policy import FieldPolicy
@@ -196,16 +196,8 @@ def _describe(exc: ValidationError, prefix: str) -> str:
 
 
 def _to_event(item: IngestEvent) -> Event:
-    return Event(
-        id=item.id,
-        camera_id=item.camera_id,
-        kind=EventKind(item.kind),
-        track_id=item.track_id,
-        class_name=item.class_name,
-        class_id=item.class_id,
-        score=item.score,
-        box=item.box,
-        timestamp=item.timestamp,
-        pts=item.pts,
-        snapshot=item.snapshot,
-    )
+    # Only the contract's own fields: extra attributes (plate text...) follow the field policy.
+    return Event.model_validate(item.model_dump(include=_EVENT_FIELDS))
+
+
+_EVENT_FIELDS = set(Event.model_fields) - {"site"}

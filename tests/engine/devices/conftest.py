@@ -47,13 +47,6 @@ def root() -> str:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database.open(database_url)
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def gateway(db: Database, root: str) -> Iterator[DeviceGateway]:
     gw = DeviceGateway(db, f"mqtt://{BROKER_HOST}:{BROKER_PORT}", root, client_id=f"gw-{root}")
     gw.start()

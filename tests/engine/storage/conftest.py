@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,13 +14,6 @@ from engine.domain import Event, EventKind
 from engine.storage import BlobStore, Database, EventRepository
 
 from .helpers import T0
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database.open(database_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture
