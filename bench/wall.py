@@ -18,8 +18,9 @@ and `--warmup` more seconds) it measures for `--seconds`:
                  conversion + paintEvent, GUI thread). Detect runs in onnxruntime's threads
                  while the camera thread waits, so stages are wall time, not CPU time.
 
-"Detection off" swaps in a detector that finds nothing (registered here as "off"): decode,
-pacing, tracking bookkeeping and painting stay, inference goes.
+"Detection off" swaps in the engine's "none" detector (finds nothing): decode, pacing, tracking
+bookkeeping and painting stay, inference goes. `--camera-workers process` (default, what the
+console does) runs each camera in its own process; `thread` in threads of the console's process.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/wall.py --seconds 20 --tiles 1,4,9,16
 
@@ -58,6 +59,12 @@ def main() -> int:
     parser.add_argument("--input-size", type=int, default=320, help="detector input, px")
     parser.add_argument("--stride", type=int, default=2, help="analyse every k-th frame")
     parser.add_argument("--repeats", type=int, default=1, help="interleaved repeats (medians)")
+    parser.add_argument(
+        "--camera-workers",
+        choices=("process", "thread"),
+        default="process",
+        help="each camera in its own process (the console's default) or a thread of the engine",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # one run: tile count
     parser.add_argument("--detect", choices=("on", "off"), default="on", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -100,6 +107,7 @@ def run_child(count: int, detect: str, args: argparse.Namespace) -> dict:
         f"--warmup={args.warmup}",
         f"--input-size={args.input_size}",
         f"--stride={args.stride}",
+        f"--camera-workers={args.camera_workers}",
     ]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
@@ -140,22 +148,8 @@ def run_wall(count: int, args: argparse.Namespace) -> dict:
     from engine.assembly import open_engine
     from engine.client.local import DEMO_CLIPS, LocalEngineClient
     from engine.config import Settings
-    from engine.domain import Camera, Detections, DetectionSettings
+    from engine.domain import Camera, DetectionSettings
     from engine.resources import resource_path
-    from engine.vision import DetectorConfig, register_detector
-
-    class NoDetector:
-        """Detection off: finds nothing at no cost."""
-
-        class_names: dict[int, str] = {}
-        input_size = 0
-
-        def detect(self, image) -> Detections:
-            return Detections.empty()
-
-    @register_detector("off")
-    def _off(config: DetectorConfig) -> NoDetector:
-        return NoDetector()
 
     _drop_opencv_qt_paths()
     _app = QApplication.instance() or QApplication([])  # held: Qt needs it alive
@@ -167,8 +161,12 @@ def run_wall(count: int, args: argparse.Namespace) -> dict:
         loop.exec()
 
     data = tempfile.TemporaryDirectory(prefix="sentinel-wall-")
-    detector_type = "onnx" if args.detect == "on" else "off"
-    settings = Settings(SENTINEL_DATA_DIR=Path(data.name), detector={"type": detector_type})
+    detector_type = "onnx" if args.detect == "on" else "none"
+    settings = Settings(
+        SENTINEL_DATA_DIR=Path(data.name),
+        SENTINEL_CAMERA_WORKERS=args.camera_workers,
+        detector={"type": detector_type},
+    )
     parts = open_engine(settings)
     client = LocalEngineClient(parts)
     repeats = math.ceil(count / len(DEMO_CLIPS))

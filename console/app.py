@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -25,10 +26,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="where the in-process engine keeps its data")
     parser.add_argument("--screenshot", type=Path, help="save the main window to this PNG and exit")
     parser.add_argument("--after", type=float, default=5.0, help="seconds before the screenshot")
+    parser.add_argument(
+        "--camera-workers",
+        choices=("process", "thread"),
+        default="process",
+        help="each camera in its own process (default: the GUI thread only paints) or a thread",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # camera processes of a PyInstaller build start here
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -40,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = args.data_dir or (
             Path(tempfile.mkdtemp(prefix="sentinel-demo-")) if args.screenshot else None
         )
-        settings = Settings(SENTINEL_DATA_DIR=data_dir) if data_dir else Settings()
+        overrides = {"SENTINEL_CAMERA_WORKERS": args.camera_workers}
+        if data_dir:
+            overrides["SENTINEL_DATA_DIR"] = data_dir
+        settings = Settings(**overrides)
         client = open_local_client(settings, demo=args.demo)
     except Exception as exc:  # start-up errors: one line, no traceback
         print(f"sentinel-console: error: {exc}", file=sys.stderr)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from engine.alpr.privacy import PlatePrivacy
 from engine.config import Settings
 from engine.core import EngineCore, detector_for
+from engine.events.plate_events import PlateEventRecorder
+from engine.security.policy import load_rules
 from engine.services.telemetry import LatencyRecorder, timed_factory
 from engine.storage import (
     BlobStore,
@@ -17,8 +20,16 @@ from engine.storage import (
     RetentionWorker,
     SpoolingEventSink,
 )
+from engine.storage.repos.plates import PlateRepository
 
 log = logging.getLogger(__name__)
+
+
+def plate_privacy(settings: Settings) -> PlatePrivacy:
+    """The field policy (POLICY_FILE) for the engine's own plate reads; raises ValueError when
+    it redacts them and POLICY_HMAC_KEY is not set."""
+    key = settings.policy_hmac_key.get_secret_value().encode() if settings.policy_hmac_key else None
+    return PlatePrivacy(load_rules(settings.policy_file), key)
 
 
 @dataclass
@@ -43,7 +54,10 @@ def open_engine(settings: Settings, *, realtime: bool = True) -> EngineParts:
     blobs = BlobStore(settings.resolved_blobs_dir())
     events = EventRepository(database, snapshot_size=blobs.size)
     sink = SpoolingEventSink(events, settings.resolved_spool_dir())
-    retention = RetentionWorker(RetentionEnforcer(events, blobs, settings.retention)).start()
+    plates = PlateRepository(database)
+    retention = RetentionWorker(
+        RetentionEnforcer(events, blobs, settings.retention, plates=plates)
+    ).start()
     inference = LatencyRecorder()
     core = EngineCore(
         settings,
@@ -53,5 +67,6 @@ def open_engine(settings: Settings, *, realtime: bool = True) -> EngineParts:
         sink=sink,
         detector_factory=timed_factory(detector_for(settings), inference),
         realtime=realtime,
+        plates=PlateEventRecorder(plates, blobs, plate_privacy(settings)),
     )
     return EngineParts(core, database, sink, retention, inference)

@@ -7,21 +7,20 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from engine.alpr.track_stage import PlateRecorder, PlateTrackStage
+from engine.camera_process import ProcessCameraRunner
 from engine.camera_runner import CameraRunner
 from engine.config import Settings
 from engine.domain import Camera, CameraState, CameraStatus, Event, FrameResult
-from engine.events.lifecycle import TrackEventEmitter
-from engine.events.snapshots import SnapshotWriter
-from engine.pipeline import CameraPipeline
+from engine.pipeline_factory import build_pipeline
 from engine.subscribers import SubscriberHub
 from engine.vision import DetectorConfig, create_detector
 from engine.vision.detector import Detector
-from engine.vision.motion import MotionGate, MotionGateSettings
-from engine.vision.tracker import ByteTracker, TrackerSettings
 
 log = logging.getLogger(__name__)
 EVENTS = "events"
 STATUS = "status"
+FRAMES = "frames"  # every camera's frame results (the live feed); frames/<id> carries one camera
 
 
 def detector_for(settings: Settings) -> Callable[[Camera], Detector]:
@@ -56,6 +55,8 @@ class EngineCore:
         sink: Any,
         detector_factory: Callable[[Camera], Detector] | None = None,
         realtime: bool = True,
+        plates: PlateRecorder | None = None,
+        plate_reader_factory: Callable[[], Any] | None = None,
     ) -> None:
         self.settings = settings
         self.cameras_repo = cameras_repo
@@ -64,7 +65,12 @@ class EngineCore:
         self.sink = sink
         self._detector_factory = detector_factory or detector_for(settings)
         self._realtime = realtime
-        self._runners: dict[str, CameraRunner] = {}
+        # Plate reading on cameras with detection.alpr: one reader (its ONNX sessions) shared
+        # by every ALPR camera, made when the first one starts.
+        self.plates = plates
+        self._plate_reader_factory = plate_reader_factory
+        self._plate_reader: Any = None
+        self._runners: dict[str, CameraRunner | ProcessCameraRunner] = {}
         self._lock = threading.Lock()
         self.hub = SubscriberHub()
 
@@ -98,32 +104,58 @@ class EngineCore:
 
     def _start(self, camera: Camera, start_offset_s: float = 0.0) -> None:
         cid = str(camera.id)
-        detector = self._detector_factory(camera)
-        emitter = TrackEventEmitter(
-            cid, detector.class_names, self.settings.events, SnapshotWriter(self.blobs), camera.site
-        )
-        pipeline = CameraPipeline(
-            detector,
-            ByteTracker(TrackerSettings()),
-            stride=camera.detection.stride,
-            motion_gate=MotionGate(MotionGateSettings()) if camera.detection.motion_gate else None,
-            events=emitter,
-        )
-        runner = CameraRunner(
-            camera,
-            pipeline,
-            on_result=lambda result, topic=f"frames/{cid}": self.hub.publish(topic, result),
-            on_events=self._store_events,
-            on_status=lambda status: self.hub.publish(STATUS, status),
-            realtime=self._realtime,
-            start_offset_s=start_offset_s,
-        )
+        callbacks: dict[str, Any] = {
+            "on_result": lambda result, topic=f"frames/{cid}": self._publish_result(topic, result),
+            "on_events": self._store_events,
+            "on_status": lambda status: self.hub.publish(STATUS, status),
+            "realtime": self._realtime,
+            "start_offset_s": start_offset_s,
+        }
+        runner: CameraRunner | ProcessCameraRunner
+        if self.settings.camera_workers == "process" and not camera.detection.alpr:
+            # Parallelism comes from the processes: one inference thread each.
+            detector = self.settings.detector.model_copy(update={"threads": 1})
+            worker_settings = self.settings.model_copy(update={"detector": detector})
+            runner = ProcessCameraRunner(camera, worker_settings, **callbacks)
+        else:
+            detector = self._detector_factory(camera)
+            plates = self._plate_stage(camera, detector)
+            pipeline = build_pipeline(camera, detector, self.settings, self.blobs, plates)
+            runner = CameraRunner(camera, pipeline, **callbacks)
         with self._lock:
             old = self._runners.pop(cid, None)
             self._runners[cid] = runner
         if old is not None:
             old.stop()
         runner.start()
+
+    def _publish_result(self, topic: str, result: FrameResult) -> None:
+        self.hub.publish(topic, result)
+        self.hub.publish(FRAMES, result)
+
+    def _plate_stage(self, camera: Camera, detector: Detector) -> PlateTrackStage | None:
+        if not camera.detection.alpr:
+            return None
+        if self.plates is None:
+            log.warning("camera %s asks for plate reading; no plate store here", camera.name)
+            return None
+        from engine.alpr.reader import PlateReader
+        from engine.alpr.voting import PlateTrackReader, PlateTrackSettings
+
+        with self._lock:
+            if self._plate_reader is None:
+                factory = self._plate_reader_factory or PlateReader
+                self._plate_reader = factory()
+        watched = set(self.settings.events.classes)
+        vehicles = frozenset(i for i, name in detector.class_names.items() if name in watched)
+        return PlateTrackStage(
+            PlateTrackReader(self._plate_reader, PlateTrackSettings(vehicle_classes=vehicles)),
+            self.plates,
+            str(camera.id),
+            detector.class_names,
+            site=camera.site,
+            lost_after_s=self.settings.events.lost_after_s,
+        )
 
     # events --------------------------------------------------------------------------------
     def _store_events(self, events: list[Event]) -> None:

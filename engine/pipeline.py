@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from engine.events.lifecycle import TrackEventEmitter
 from engine.vision.detector import Detector
 from engine.vision.motion import MotionGate
 from engine.vision.tracker import ByteTracker
+
+if TYPE_CHECKING:  # the plate stage (and its OCR models) load only for ALPR cameras
+    from engine.alpr.track_stage import PlateTrackStage
 
 
 @dataclass
@@ -32,6 +36,7 @@ class StageTimes:
     detect: float = 0.0
     track: float = 0.0
     events: float = 0.0
+    alpr: float = 0.0  # plate reading on ALPR cameras (OCR, voting, storing plate events)
     frames: int = 0
     analysed: int = 0
     skipped_late: int = 0  # analyses given up because the camera thread was behind real time
@@ -113,12 +118,14 @@ class CameraPipeline:
         stride: int = 1,
         motion_gate: MotionGate | None = None,
         events: TrackEventEmitter | None = None,
+        plates: PlateTrackStage | None = None,
     ) -> None:
         self.detector = detector
         self.tracker = tracker
         self.stride = max(1, stride)
         self.motion_gate = motion_gate
         self.events = events
+        self.plates = plates
         self.times = StageTimes()
         self.extrapolator = MotionExtrapolator()
         self._since_analysed: int | None = None
@@ -144,9 +151,13 @@ class CameraPipeline:
             t2 = time.perf_counter()
             if self.events is not None:
                 emitted.extend(self.events.update(frame, tracked))
+            t3 = time.perf_counter()
+            if self.plates is not None:
+                emitted.extend(self.plates.update(frame, tracked))
             self.times.detect += t1 - t0
             self.times.track += t2 - t1
-            self.times.events += time.perf_counter() - t2
+            self.times.events += t3 - t2
+            self.times.alpr += time.perf_counter() - t3
             return FrameResult(frame, tracked, True, emitted, self.detector.class_names)
         if self._since_analysed is not None:
             self._since_analysed += 1
@@ -169,7 +180,11 @@ class CameraPipeline:
         if self.motion_gate is not None:
             self.motion_gate.reset()
         self._since_analysed = None
-        return self.events.close_all() if self.events is not None else []
+        return self.finish()
 
     def finish(self) -> list[Event]:
-        return self.events.close_all() if self.events is not None else []
+        """Every open track ends: its 'left' event and its plate event."""
+        ended = self.events.close_all() if self.events is not None else []
+        if self.plates is not None:
+            ended.extend(self.plates.close_all())
+        return ended

@@ -28,6 +28,7 @@ from engine.config.settings import Settings
 from engine.devices import payloads as device_payloads
 from engine.domain import NO_TRACK, Camera, CameraStatus, Detections, DetectionSettings, Event
 from engine.domain.plate import PlateEvent, PlateRead
+from engine.services import schemas_fleet as fleet_schemas
 from engine.storage.models import Base
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "contracts.md"
@@ -89,6 +90,22 @@ BOUNDARY_MODELS: list[tuple[type[BaseModel], str]] = [
             "CommandAck",
             "DeviceCommand",
             "DeviceConfigPatch",
+        )
+    ),
+    *(
+        (getattr(fleet_schemas, name), "engine.services.schemas_fleet")
+        for name in (
+            "DeviceRegister",
+            "DeviceRegistered",
+            "Heartbeat",
+            "HeartbeatAck",
+            "DeviceConfigUpdate",
+            "DeviceConfigPublic",
+            "DevicePublic",
+            "ReadingPublic",
+            "ImagePublic",
+            "ImageUploaded",
+            "InferenceRequest",
         )
     ),
 ]

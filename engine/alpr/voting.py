@@ -181,6 +181,11 @@ class PlateTrackReader:
         state = self._tracks.get(track_id)
         return state.voted if state else None
 
+    def reads(self, track_id: int) -> list[tuple[int, PlateRead]]:
+        """(frame index, read) of every successful read of an open track so far, oldest first."""
+        state = self._tracks.get(track_id)
+        return list(zip(state.frames, state.reads, strict=True)) if state else []
+
     def finish(self, track_id: int) -> TrackPlate | None:
         """Close one track: its one plate result, or None when it never showed one."""
         state = self._tracks.pop(track_id, None)

@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field
 
 from engine.domain import Camera, CameraStatus, Event, EventKind, FrameResult
 
+# Paging offsets beyond any table; keeps values inside the databases' 64-bit integers.
+MAX_OFFSET = 2**31 - 1
+
 
 class EventQuery(BaseModel):
     camera_id: str | None = None
@@ -17,7 +20,7 @@ class EventQuery(BaseModel):
     start: datetime | None = None
     end: datetime | None = None
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class Subscription(Protocol):

@@ -4,6 +4,7 @@ where they exist (DATABASE_URL, BLOBS_DIR); sections nest with '__'."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,9 @@ class RetentionSettings(BaseModel):
     first), are deleted while the engine runs."""
 
     max_age_days: float = Field(default=30.0, gt=0)
+    plate_max_age_days: float | None = Field(
+        default=None, gt=0, description="plate events (personal data); None = max_age_days"
+    )
     max_snapshot_bytes: int = Field(default=2 * 1024**3, gt=0)
     check_interval_s: float = Field(default=60.0, gt=0)
 
@@ -37,6 +41,17 @@ class EventSettings(BaseModel):
     classes: list[str] = Field(default_factory=lambda: ["car", "bus", "truck", "motorcycle"])
 
 
+class ServerSettings(BaseModel):
+    """HTTP server limits. Each client (a verified login token's user, else the client address)
+    has a token bucket of `rate_limit_burst` requests refilled at `rate_limit_per_s`; beyond it
+    429 with Retry-After. /health and /metrics are exempt. `live_queue` bounds each live-stream
+    viewer's queue (a slower viewer loses its oldest messages)."""
+
+    rate_limit_per_s: float = Field(default=100.0, ge=0, description="0 = no limit")
+    rate_limit_burst: int = Field(default=1000, ge=1)
+    live_queue: int = Field(default=256, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_nested_delimiter="__", extra="ignore")
 
@@ -45,9 +60,16 @@ class Settings(BaseSettings):
     blobs_dir: Path | None = Field(default=None, alias="BLOBS_DIR")
     spool_dir: Path | None = Field(default=None, alias="SPOOL_DIR")
     site: str = Field(default="local", alias="SENTINEL_SITE")
+    camera_workers: Literal["thread", "process"] = Field(
+        default="thread",
+        alias="SENTINEL_CAMERA_WORKERS",
+        description="run each camera in a thread of the engine or in its own process "
+        "(decode and detection on every core; plate-reading cameras stay threads)",
+    )
     detector: DetectorSettings = Field(default_factory=DetectorSettings)
     events: EventSettings = Field(default_factory=EventSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     # Access control (#4). Secrets have no default: nothing secret lives in the repository.
     api_key: SecretStr | None = Field(
         default=None, alias="API_KEY", description="seed key for edge devices: upload/ingest only"
@@ -62,6 +84,14 @@ class Settings(BaseSettings):
     roles_file: Path | None = Field(
         default=None, alias="ROLES_FILE", description="permission matrix; None = bundled roles.yaml"
     )
+    # Devices (#5). The broker the gateway reads and devices log in to; with an admin login for
+    # Mosquitto's dynamic-security plugin, registering a device also makes its MQTT login.
+    mqtt_broker: str | None = Field(
+        default=None, alias="MQTT_BROKER", description="mqtt://host:port of the device broker"
+    )
+    mqtt_topic_root: str = Field(default="smartstop", alias="MQTT_TOPIC_ROOT")
+    mqtt_admin_user: str | None = Field(default=None, alias="MQTT_ADMIN_USER")
+    mqtt_admin_password: SecretStr | None = Field(default=None, alias="MQTT_ADMIN_PASSWORD")
     policy_hmac_key: SecretStr | None = Field(
         default=None, alias="POLICY_HMAC_KEY", description="HMAC key of redacted plate keys"
     )

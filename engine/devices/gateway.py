@@ -50,6 +50,8 @@ class DeviceGateway:
         *,
         client_id: str | None = None,
         batch_size: int = 1000,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.root = root
         self._host, self._port = parse_broker(broker)
@@ -63,6 +65,8 @@ class DeviceGateway:
             clean_session=False,
             protocol=mqtt.MQTTv311,
         )
+        if username:  # a broker with device logins (engine.devices.broker_logins)
+            self._client.username_pw_set(username, password)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
         self._client.on_subscribe = self._on_subscribe

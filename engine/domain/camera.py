@@ -25,6 +25,7 @@ class DetectionSettings(BaseModel):
     nms_iou: float = Field(default=0.45, ge=0.0, le=1.0)
     stride: int = Field(default=1, ge=1, description="analyse every k-th decoded frame")
     motion_gate: bool = False
+    alpr: bool = Field(default=False, description="read licence plates on vehicle tracks")
 
 
 class Camera(BaseModel):

@@ -1,4 +1,5 @@
-"""Event: something a camera saw that is worth storing (a vehicle entered or left)."""
+"""Event: something a camera saw that is worth storing (a vehicle entered, left, or showed its
+plate)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from engine.domain.plate import PlateInfo
+
 
 class EventKind(str, Enum):
     ENTERED = "entered"
     LEFT = "left"
+    PLATE = "plate"  # one per vehicle track on an ALPR camera; `plate` holds its read
 
 
 def utc_now() -> datetime:
@@ -36,6 +40,7 @@ class Event(BaseModel):
     pts: float = Field(description="source presentation time in seconds")
     snapshot: str | None = Field(default=None, description="blob key of the best snapshot (JPEG)")
     site: str = Field(default="local", description="site that owns the camera")
+    plate: PlateInfo | None = Field(default=None, description="plate events: the plate read")
 
     @field_validator("timestamp")
     @classmethod

@@ -47,6 +47,9 @@ class PlateEvent(BaseModel):
     last_seen: datetime
     frames: int = Field(default=1, ge=1, description="frames with a read that were voted")
     watchlist_hit: bool = False
+    box: tuple[float, float, float, float] | None = Field(
+        default=None, description="best read's plate x1, y1, x2, y2 in its snapshot's pixels"
+    )
 
     @field_validator("first_seen", "last_seen")
     @classmethod
@@ -71,3 +74,38 @@ class PlateRead(BaseModel):
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         return _utc(value)
+
+
+class PlateInfo(BaseModel):
+    """The plate fields a plate event (an Event of kind 'plate') carries when read: the text as
+    the reader may see it (masked without plates.view, None when stored redacted)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str | None = Field(default=None, description="normalised plate text")
+    raw_text: str | None = Field(default=None, description="recogniser output of the best read")
+    region: str = "generic"
+    confidence: float = Field(ge=0.0, le=1.0, description="agreement-aware vote confidence")
+    quality: float = Field(default=0.0, ge=0.0, le=1.0, description="best crop's quality")
+    reads: int = Field(default=1, ge=1, description="frames with a read that were voted")
+    crop: str | None = Field(default=None, description="blob key of the best plate crop")
+    box: tuple[float, float, float, float] | None = Field(
+        default=None, description="plate x1, y1, x2, y2 in the event snapshot's pixels"
+    )
+    watchlist_hit: bool = False
+    redacted: bool = Field(default=False, description="stored only as a keyed HMAC")
+
+    @classmethod
+    def of(cls, event: PlateEvent) -> PlateInfo:
+        return cls(
+            text=event.text,
+            raw_text=event.raw_text,
+            region=event.region,
+            confidence=event.confidence,
+            quality=event.quality,
+            reads=event.frames,
+            crop=event.crop,
+            box=event.box,
+            watchlist_hit=event.watchlist_hit,
+            redacted=event.text is None and event.plate_hmac is not None,
+        )

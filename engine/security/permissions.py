@@ -29,12 +29,14 @@ class Permission(str, Enum):
     EXPORT = "export"
     FLEET_READ = "fleet.read"
     FLEET_MANAGE = "fleet.manage"
+    FLEET_REPORT = "fleet.report"  # a device's heartbeat and config read, for itself only
     USERS_MANAGE = "users.manage"
     CAMERAS_MANAGE = "cameras.manage"
     POLICY_MANAGE = "policy.manage"
     AUDIT_READ = "audit.read"
     INGEST_WRITE = "ingest.write"
     UPLOAD_WRITE = "upload.write"
+    WATCHLIST_MANAGE = "watchlist.manage"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from engine.config.settings import Settings
 from engine.server.metrics import metrics_registry
 from engine.server.metrics import router as metrics_router
+from engine.server.rate_limit import install_rate_limit
 from engine.server.routers import (
     analytics,
     audit,
@@ -18,7 +19,11 @@ from engine.server.routers import (
     device_keys,
     event_reads,
     events,
+    fleet,
+    images,
     ingest,
+    live,
+    plates,
     public,
     users,
 )
@@ -31,7 +36,7 @@ from engine.services import (
     ServiceError,
     Services,
 )
-from engine.services.errors import PayloadTooLarge, UnsupportedMedia
+from engine.services.errors import PayloadTooLarge, Unavailable, UnsupportedMedia
 from engine.services.telemetry import LatencyRecorder
 
 API_VERSION = "0.1.0"
@@ -45,9 +50,10 @@ _STATUS: dict[type[ServiceError], int] = {
     InvalidInput: 422,
     PayloadTooLarge: 413,
     UnsupportedMedia: 415,
+    Unavailable: 503,
 }
 # These explain themselves (which field, which limit); the rest stay generic.
-_EXPLAINED = (InvalidInput, PayloadTooLarge, UnsupportedMedia)
+_EXPLAINED = (InvalidInput, PayloadTooLarge, UnsupportedMedia, Unavailable)
 
 
 def create_app(
@@ -71,10 +77,12 @@ def create_app(
     app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]
     # event_reads before events: /events/recent must not be taken for an event id.
     modules = (public, auth, users, device_keys, audit, event_reads, events, ingest, analytics)
-    for module in (*modules, cameras):
+    modules += (plates,)
+    for module in (*modules, cameras, live, fleet, images):
         app.include_router(module.router)
     app.include_router(metrics_router)
     _add_components(app, ingest.COMPONENTS)
+    install_rate_limit(app, services, settings)
     return app
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import text
 
 from engine.config.settings import Settings
+from engine.devices.broker_logins import BrokerLogins
+from engine.live_feed import LiveFeed
 from engine.security.audit import AuditLog
 from engine.security.permissions import RoleMatrix, load_roles
 from engine.security.policy import FieldPolicy, load_rules
@@ -18,15 +20,29 @@ from engine.services.audit import AuditService
 from engine.services.cameras import CameraService
 from engine.services.device_keys import DeviceKeyService
 from engine.services.events import EventService
+from engine.services.fleet import FleetService
+from engine.services.images import ImageService
 from engine.services.ingest import IngestService
+from engine.services.live import LiveService
+from engine.services.plates import PlateService
+from engine.services.stats import StatsService
 from engine.services.users import UserService
+from engine.services.watchlist import WatchlistService
 from engine.storage.blobs import BlobStore
 from engine.storage.database import Database
 from engine.storage.repos.audit import AuditRepository
 from engine.storage.repos.cameras import CameraRepository
 from engine.storage.repos.device_keys import DeviceKeyRepository
+from engine.storage.repos.devices import DeviceRepository
+from engine.storage.repos.fleet import FleetRepository
+from engine.storage.repos.images import ImageRepository
 from engine.storage.repos.ingest import IngestRepository
+from engine.storage.repos.plate_stats import PlateStatsRepository
+from engine.storage.repos.plates import PlateRepository
+from engine.storage.repos.readings import ReadingRepository
 from engine.storage.repos.users import UserRepository
+from engine.vision import DetectorConfig, create_detector
+from engine.vision.detector import Detector
 
 
 @dataclass
@@ -45,6 +61,24 @@ class Services:
     ingest: IngestService
     cameras: CameraService
     analytics: AnalyticsService
+    plates: PlateService
+    watchlist: WatchlistService
+    stats: StatsService
+    live: LiveService
+    fleet: FleetService
+    images: ImageService
+
+
+def broker_logins(settings: Settings) -> BrokerLogins | None:
+    """Device logins on MQTT_BROKER when the engine has its admin login, else None."""
+    if not (settings.mqtt_broker and settings.mqtt_admin_user and settings.mqtt_admin_password):
+        return None
+    return BrokerLogins(
+        settings.mqtt_broker,
+        settings.mqtt_admin_user,
+        settings.mqtt_admin_password.get_secret_value(),
+        root=settings.mqtt_topic_root,
+    )
 
 
 def build_services(
@@ -54,11 +88,13 @@ def build_services(
     dev: bool = False,
     core: Any | None = None,
     blobs: BlobStore | None = None,
+    detector: Callable[[], Detector] | None = None,
 ) -> Services:
     """Wire the services over `db`. Without JWT_SECRET (or POLICY_HMAC_KEY while the policy
     redacts) this raises ValueError, unless `dev` makes random per-process secrets. `core` (a
     running EngineCore) makes camera changes start and stop cameras; `blobs` defaults to
-    BLOBS_DIR's store."""
+    BLOBS_DIR's store; `detector` (for POST /api/inference, built on first use) defaults to
+    DETECTOR__*'s."""
     secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
     hmac_key = settings.policy_hmac_key.get_secret_value() if settings.policy_hmac_key else None
     if dev and not hmac_key:
@@ -71,6 +107,13 @@ def build_services(
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
     blobs = blobs or BlobStore(settings.resolved_blobs_dir())
     events = IngestRepository(db, snapshot_size=blobs.size)
+    ingest = IngestService(events, blobs, audit, policy)
+    fleet = FleetRepository(db)
+
+    def settings_detector() -> Detector:
+        found = settings.detector
+        config = DetectorConfig(type=found.type, model=found.model, threads=found.threads)
+        return create_detector(config)
 
     def ping() -> bool:
         try:
@@ -80,16 +123,37 @@ def build_services(
         except Exception:  # any driver error means "not reachable" to a health check
             return False
 
+    plate_repo = PlateRepository(db)
+    plates = PlateService(plate_repo, events, blobs, audit, policy)
+    event_service = EventService(events, audit, policy, plates=plates)
+    feed = LiveFeed(settings.server.live_queue)
+    if core is not None:
+        feed.attach(core.subscribe)
     return Services(
         users=UserService(UserRepository(db), audit, roles, tokens),
         device_keys=DeviceKeyService(DeviceKeyRepository(db), audit, roles, api_key),
-        events=EventService(events, audit, policy),
+        events=event_service,
         audit=AuditService(audit_repo, audit),
         audit_log=audit,
         roles=roles,
         policy=policy,
         ping=ping,
-        ingest=IngestService(events, blobs, audit, policy),
+        ingest=ingest,
         cameras=CameraService(CameraRepository(db), audit, core),
         analytics=AnalyticsService(events, audit),
+        plates=plates,
+        watchlist=WatchlistService(plate_repo, audit, policy),
+        stats=StatsService(PlateStatsRepository(db), audit),
+        live=LiveService(feed, event_service, audit),
+        fleet=FleetService(
+            fleet,
+            DeviceRepository(db),
+            ReadingRepository(db),
+            audit,
+            keys=DeviceKeyRepository(db),
+            logins=broker_logins(settings),
+        ),
+        images=ImageService(
+            ImageRepository(db), fleet, ingest, blobs, audit, detector or settings_detector
+        ),
     )

@@ -53,3 +53,10 @@ class UnsupportedMedia(ServiceError):
     """An upload that is not a decodable image (HTTP 415). The message says why."""
 
     message = "unsupported media type"
+
+
+class Unavailable(ServiceError):
+    """A collaborator the request needs (the device broker) is down (HTTP 503); nothing was
+    changed. The message names the collaborator, never data."""
+
+    message = "service unavailable"

@@ -16,7 +16,8 @@ from engine.security.permissions import Permission
 from engine.security.policy import FieldPolicy
 from engine.security.principal import Principal
 from engine.services.access import require, require_camera
-from engine.services.errors import NotFound
+from engine.services.lookup import find_event
+from engine.services.plates import PlateService
 
 
 class EventStore(Protocol):
@@ -33,6 +34,7 @@ class EventStore(Protocol):
         limit: int = 100,
         offset: int = 0,
         class_name: str | None = None,
+        plate: Any = None,
     ) -> list[Event]: ...
 
 
@@ -42,12 +44,18 @@ class EventService:
     cameras. Protected fields are masked without plates.view; every clear view is audited."""
 
     def __init__(
-        self, events: EventStore, audit: AuditLog, policy: FieldPolicy, source: str = "engine"
+        self,
+        events: EventStore,
+        audit: AuditLog,
+        policy: FieldPolicy,
+        source: str = "engine",
+        plates: PlateService | None = None,
     ) -> None:
         self._events = events
         self._audit = audit
         self._policy = policy
         self._source = source  # policy source of this engine's own events
+        self._plates = plates  # plate events' plate fields, by role
 
     def list(self, principal: Principal, query: EventQuery) -> list[Event]:
         require(principal, Permission.EVENTS_READ, self._audit, "event.list")
@@ -58,7 +66,7 @@ class EventService:
             found = self._fetch(query, None, query.limit, query.offset)
         else:
             found = self._merged(query, sorted(principal.cameras))
-        return [self._present(principal, event) for event in found]
+        return self._present_all(principal, found)
 
     def search(self, principal: Principal, query: EventQuery) -> list[Event]:
         """GET /events/search: needs search as well as events.read (supervisors, admins)."""
@@ -68,14 +76,16 @@ class EventService:
     def get(self, principal: Principal, event_id: str) -> Event:
         target = f"event:{event_id}"
         require(principal, Permission.EVENTS_READ, self._audit, "event.get", target)
-        try:
-            event = self._events.get(uuid.UUID(str(event_id)))
-        except ValueError:
-            event = None
-        if event is None:
-            raise NotFound()
+        event = find_event(self._events, event_id)
         require_camera(principal, event.camera_id, self._audit, "event.get", target)
-        return self._present(principal, event)
+        return self._present_all(principal, [event])[0]
+
+    def _present_all(
+        self, principal: Principal, events: builtins.list[Event]
+    ) -> builtins.list[Event]:
+        if self._plates is not None:
+            events = [self._plates.present(principal, e) for e in self._plates.attach(events)]
+        return [self._present(principal, event) for event in events]
 
     def present_record(
         self, principal: Principal, record: Mapping[str, Any], object_id: str
@@ -86,6 +96,10 @@ class EventService:
         for name in clear:
             self._audit.record(principal, f"view.{name}", object_id)
         return shown
+
+    def present(self, principal: Principal, event: Event) -> Event:
+        """An event `principal` may already see (e.g. live), as REST shows it; audited."""
+        return self._present_all(principal, [event])[0]
 
     def _present(self, principal: Principal, event: Event) -> Event:
         record = event.model_dump()
@@ -100,7 +114,11 @@ class EventService:
     def _fetch(
         self, query: EventQuery, camera_id: str | None, limit: int, offset: int
     ) -> builtins.list[Event]:
+        plate = getattr(query, "plate", None)
+        if plate is not None and self._plates is None:
+            return []
         return self._events.list(
+            plate=self._plates.keys(plate) if plate is not None and self._plates else None,
             camera_id=camera_id,
             kind=query.kind,
             start=query.start,

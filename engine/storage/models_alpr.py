@@ -46,6 +46,12 @@ class PlateEventRow(Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     frames: Mapped[int] = mapped_column(Integer)
     watchlist_hit: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The best read's plate box in the event snapshot (0006): where a view without plates.view
+    # is blurred.
+    box_x1: Mapped[float | None] = mapped_column(Double)
+    box_y1: Mapped[float | None] = mapped_column(Double)
+    box_x2: Mapped[float | None] = mapped_column(Double)
+    box_y2: Mapped[float | None] = mapped_column(Double)
 
 
 class PlateReadRow(Base):

@@ -1,5 +1,6 @@
-"""Device tables (#5): `readings`, one row per sequenced device message, and `devices`, the
-registry the gateway keeps from what devices publish."""
+"""Device tables (#5): `readings`, one row per sequenced device message, `devices`, the
+registry the gateway keeps from what devices publish (and the fleet API from registrations and
+HTTP heartbeats), and `device_images`, the images devices upload."""
 
 from __future__ import annotations
 
@@ -41,8 +42,11 @@ class ReadingRow(Base):
 
 
 class DeviceRow(Base):
-    """A device as last seen on the broker. `online` follows the retained status topic (the
-    device's own status, or its last will published by the broker)."""
+    """A device as last seen on the broker or over HTTP. `online` follows the retained status
+    topic (the device's own status, or its last will published by the broker) or the status of
+    its last HTTP heartbeat. A registered device has `key_prefix`: the device key bound to it
+    (only that key may report for it). `config` is what the fleet API serves; each write bumps
+    `config_version` so a device can tell it changed."""
 
     __tablename__ = "devices"
 
@@ -55,3 +59,32 @@ class DeviceRow(Base):
     boot: Mapped[int | None] = mapped_column(Integer)
     last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utc_now)
+    key_prefix: Mapped[str | None] = mapped_column(String(16), unique=True, index=True)
+    registered_by: Mapped[str | None] = mapped_column(String(160))
+    heartbeat_interval_s: Mapped[float | None] = mapped_column(Double)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    config: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    config_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    config_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeviceImageRow(Base):
+    """An image a device uploaded (seed 003's `POST /api/upload`). `filename` is the public name
+    (`<32 hex>.<jpg|png|bmp>`), `blob_key` where the bytes are in the blob store."""
+
+    __tablename__ = "device_images"
+    __table_args__ = (
+        Index("ix_device_images_device_id_uploaded_at", "device_id", "uploaded_at"),
+        Index("ix_device_images_uploaded_at", "uploaded_at"),
+    )
+
+    filename: Mapped[str] = mapped_column(String(64), primary_key=True)
+    blob_key: Mapped[str] = mapped_column(String(512))
+    device_id: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(32))
+    uploaded_by: Mapped[str] = mapped_column(String(160))

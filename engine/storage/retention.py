@@ -12,6 +12,7 @@ from engine.config.settings import RetentionSettings
 from engine.domain import utc_now
 from engine.storage.blobs import BlobStore
 from engine.storage.repos.events import EventRepository
+from engine.storage.repos.plates import PlateRepository
 
 log = logging.getLogger(__name__)
 
@@ -41,18 +42,26 @@ class RetentionEnforcer:
     nothing. A blob still referenced by another event is never deleted."""
 
     def __init__(
-        self, events: EventRepository, blobs: BlobStore, settings: RetentionSettings
+        self,
+        events: EventRepository,
+        blobs: BlobStore,
+        settings: RetentionSettings,
+        plates: PlateRepository | None = None,
     ) -> None:
         self._events = events
         self._blobs = blobs
+        self._plates = plates
         self.settings = settings
 
     def enforce(self, now: datetime | None = None) -> RetentionReport:
         now = now or utc_now()
+        plates_count, plate_blobs = self._purge_plates(now)
         purged = self._events.delete_older_than(now - timedelta(days=self.settings.max_age_days))
-        snapshots, freed = self._delete_blobs(purged.snapshots)
+        snapshots, freed = self._delete_blobs([*plate_blobs, *purged.snapshots])
         budget_snapshots, budget_freed = self._enforce_budget()
-        report = RetentionReport(purged.count, snapshots + budget_snapshots, freed + budget_freed)
+        report = RetentionReport(
+            purged.count + plates_count, snapshots + budget_snapshots, freed + budget_freed
+        )
         if report.deleted_events or report.deleted_snapshots:
             log.info(
                 "retention pass",
@@ -63,6 +72,15 @@ class RetentionEnforcer:
                 },
             )
         return report
+
+    def _purge_plates(self, now: datetime) -> tuple[int, list[str]]:
+        """Plate events (their reads, their `events` rows) past the plate age, which may be
+        shorter than the events' own; answers how many and the blobs they held."""
+        if self._plates is None:
+            return 0, []
+        days = self.settings.plate_max_age_days or self.settings.max_age_days
+        purged = self._plates.purge_older_than(now - timedelta(days=days))
+        return purged.count, purged.blobs
 
     def _enforce_budget(self) -> tuple[int, int]:
         budget = self.settings.max_snapshot_bytes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.vision import null_detector as _null_backend  # noqa: F401  registers "none"
 from engine.vision import onnx_detector as _onnx_backend  # noqa: F401  registers "onnx"
 from engine.vision.detector import (
     Detector,

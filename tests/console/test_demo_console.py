@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent, QImage
 
@@ -22,8 +23,10 @@ def _grab_tiles(window) -> list[np.ndarray]:
     return [pixels(tile.grab().toImage()) for tile in window.wall.tiles]
 
 
-def test_demo_wall_plays_four_cameras_with_boxes(make_console, qtbot):
-    window = make_console()
+# The console runs each camera in its own process; the thread mode is the engine's default.
+@pytest.mark.parametrize("workers", ["process", "thread"])
+def test_demo_wall_plays_four_cameras_with_boxes(make_console, qtbot, workers):
+    window = make_console(SENTINEL_CAMERA_WORKERS=workers)
     tiles = window.wall.tiles
     assert len(tiles) == 4 and all(t.camera_id for t in tiles)
     qtbot.waitUntil(lambda: all(t.frames_shown > 25 for t in tiles), timeout=20_000)
@@ -40,7 +43,7 @@ def test_demo_wall_plays_four_cameras_with_boxes(make_console, qtbot):
 
 
 def test_entered_event_click_shows_its_snapshot(make_console, qtbot):
-    window = make_console()
+    window = make_console(SENTINEL_CAMERA_WORKERS="process")
     qtbot.waitUntil(lambda: bool(window.events.rows_of_kind("entered")), timeout=20_000)
     row = window.events.rows_of_kind("entered")[0]
     assert window.events.index(row, 2).data() == "entered"

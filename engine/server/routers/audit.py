@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from engine.client.protocol import MAX_OFFSET
 from engine.server.deps import PrincipalDep, ServicesDep, permission
 from engine.services.schemas import AuditEntryPublic
 
@@ -19,6 +20,6 @@ def list_audit(
     actor: str | None = None,
     action: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[AuditEntryPublic]:
     return services.audit.list(principal, actor, action, limit, offset)

@@ -8,20 +8,21 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from engine.client.protocol import EventQuery
+from engine.client.protocol import MAX_OFFSET, EventQuery
 from engine.domain import Event, EventKind
 from engine.server.deps import PrincipalDep, ServicesDep, permission
 
 router = APIRouter(tags=["events"])
 _READ = permission("events.read")
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 class SearchQuery(EventQuery):
-    """EventQuery plus the class filter of GET /events/search."""
+    """EventQuery plus the class and plate filters of GET /events/search."""
 
     class_name: str | None = None
+    plate: str | None = None
 
 
 @router.get("/events/recent", response_model=list[Event], openapi_extra=_READ)
@@ -49,16 +50,19 @@ def search(
     services: ServicesDep,
     camera_id: str | None = None,
     class_name: Annotated[str | None, Query(alias="class")] = None,
-    kind: Literal["entered", "left"] | None = None,
+    kind: Literal["entered", "left", "plate"] | None = None,
+    plate: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     start: datetime | None = None,
     end: datetime | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[Event]:
-    """Filter by camera, class (`class=car`), kind and time range [start, end); paged."""
+    """Filter by camera, class (`class=car`), kind, plate (`plate=4XXF538`: the plate events of
+    that plate, look-alikes folded; redacted ones by keyed HMAC) and time range [start, end)."""
     query = SearchQuery(
         camera_id=camera_id,
         class_name=class_name,
+        plate=plate,
         kind=EventKind(kind) if kind else None,
         start=start,
         end=end,

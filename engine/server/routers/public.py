@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from engine.server.deps import ServicesDep
 
@@ -17,10 +17,13 @@ class Health(BaseModel):
 
 
 class ApiInfo(BaseModel):
+    """Seed 004's `GET /`: what this server is and the routes it offers (no data)."""
+
     name: str
     version: str
     docs: str
     openapi: str
+    endpoints: list[str] = Field(description="'METHOD /path' of every route, e.g. 'GET /stats'")
 
 
 @router.get("/health", response_model=Health, openapi_extra={"x-public": True})
@@ -33,4 +36,13 @@ def health(services: ServicesDep) -> JSONResponse:
 @router.get("/", response_model=ApiInfo, openapi_extra={"x-public": True})
 def api_info(request: Request) -> ApiInfo:
     app = request.app
-    return ApiInfo(name=app.title, version=app.version, docs="/docs", openapi="/openapi.json")
+    # The OpenAPI document (built once, then cached by FastAPI) is the list of routes.
+    paths = app.openapi().get("paths", {})
+    endpoints = sorted(f"{method.upper()} {path}" for path, ops in paths.items() for method in ops)
+    return ApiInfo(
+        name=app.title,
+        version=app.version,
+        docs="/docs",
+        openapi="/openapi.json",
+        endpoints=endpoints,
+    )

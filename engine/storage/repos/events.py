@@ -9,15 +9,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, delete, func, select, update
+from sqlalchemy import ColumnElement, Executable, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.domain import Event, EventKind
 from engine.storage.database import Database
 from engine.storage.models import EventRow
+from engine.storage.models_alpr import PlateEventRow
 
 # Bounds the size of one DELETE/IN list so a purge never holds a huge lock or parameter list.
 _BATCH = 500
+
+
+@dataclass(frozen=True)
+class PlateKeys:
+    """A plate to filter by: its folded key and, where a policy key exists, its keyed HMAC
+    (which is all a redacted plate event keeps)."""
+
+    folded: str
+    hmac: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,9 +69,11 @@ class EventRepository:
         limit: int = 100,
         offset: int = 0,
         class_name: str | None = None,
+        plate: PlateKeys | None = None,
     ) -> builtins.list[Event]:
-        """Events newest first; start is inclusive, end exclusive (naive times mean UTC)."""
-        query = select(EventRow).where(*_filters(camera_id, kind, start, end, class_name))
+        """Events newest first; start is inclusive, end exclusive (naive times mean UTC).
+        `plate` keeps the plate events whose folded key or keyed HMAC is the one given."""
+        query = select(EventRow).where(*_filters(camera_id, kind, start, end, class_name, plate))
         query = query.order_by(EventRow.timestamp.desc(), EventRow.id.desc())
         with self._db.sessions() as session:
             rows = session.scalars(query.limit(limit).offset(offset)).all()
@@ -188,8 +200,14 @@ def _filters(
     start: datetime | None,
     end: datetime | None,
     class_name: str | None = None,
+    plate: PlateKeys | None = None,
 ) -> builtins.list[ColumnElement[bool]]:
     clauses: builtins.list[ColumnElement[bool]] = []
+    if plate is not None:
+        keys = [PlateEventRow.folded == plate.folded]
+        if plate.hmac:
+            keys.append(PlateEventRow.plate_hmac == plate.hmac)
+        clauses.append(EventRow.id.in_(select(PlateEventRow.id).where(or_(*keys))))
     if class_name is not None:
         clauses.append(EventRow.class_name == class_name)
     if camera_id is not None:

@@ -6,15 +6,28 @@ from __future__ import annotations
 import builtins
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.alpr.normalize import fold_key
+from engine.domain import EventKind
 from engine.domain.plate import PlateEvent, PlateRead
 from engine.storage.database import Database
+from engine.storage.models import EventRow
 from engine.storage.models_alpr import PlateEventRow, PlateReadRow, WatchlistRow
+
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class PurgedPlates:
+    """What `purge_older_than` removed: plate events, and the blob keys they held."""
+
+    count: int = 0
+    blobs: builtins.list[str] = field(default_factory=builtins.list)
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -47,7 +60,13 @@ def to_domain(row: PlateEventRow) -> PlateEvent:
         last_seen=row.last_seen,
         frames=row.frames,
         watchlist_hit=row.watchlist_hit,
+        box=_box(row),
     )
+
+
+def _box(row: PlateEventRow) -> tuple[float, float, float, float] | None:
+    corners = (row.box_x1, row.box_y1, row.box_x2, row.box_y2)
+    return None if any(v is None for v in corners) else corners  # type: ignore[return-value]
 
 
 class PlateRepository:
@@ -65,9 +84,14 @@ class PlateRepository:
         `folded` is derived from the text when the producer left it out (never under redaction:
         a redacted event has no text)."""
         folded = event.folded or (fold_key(event.text) if event.text else None)
-        values = event.model_dump(exclude={"folded"}) | {
+        box = event.box or (None, None, None, None)
+        values = event.model_dump(exclude={"folded", "box"}) | {
             "folded": folded,
             "folded_len": len(folded) if folded else None,
+            "box_x1": box[0],
+            "box_y1": box[1],
+            "box_x2": box[2],
+            "box_y2": box[3],
         }
         rows = [
             {
@@ -96,6 +120,18 @@ class PlateRepository:
         with self._db.sessions() as session:
             row = session.get(PlateEventRow, event_id)
             return to_domain(row) if row else None
+
+    def get_many(self, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, PlateEvent]:
+        """The plate events among these ids, by id (ids without one are left out)."""
+        wanted = builtins.list(set(event_ids))
+        found: dict[uuid.UUID, PlateEvent] = {}
+        with self._db.sessions() as session:
+            for start in range(0, len(wanted), _BATCH):
+                query = select(PlateEventRow).where(
+                    PlateEventRow.id.in_(wanted[start : start + _BATCH])
+                )
+                found.update((row.id, to_domain(row)) for row in session.scalars(query))
+        return found
 
     def reads(self, event_id: uuid.UUID) -> builtins.list[PlateRead]:
         query = (
@@ -142,6 +178,17 @@ class PlateRepository:
         found.sort(key=lambda e: e.folded != key)
         return found
 
+    def find_hmac(self, plate_hmac: str, limit: int = 100) -> builtins.list[PlateEvent]:
+        """Events whose keyed HMAC is this one (the only exact key a redacted event keeps)."""
+        query = (
+            select(PlateEventRow)
+            .where(PlateEventRow.plate_hmac == plate_hmac)
+            .order_by(PlateEventRow.last_seen.desc())
+            .limit(limit)
+        )
+        with self._db.sessions() as session:
+            return [to_domain(r) for r in session.scalars(query)]
+
     def add_watch(
         self,
         text: str | None,
@@ -181,11 +228,45 @@ class PlateRepository:
         folded = event.folded or (fold_key(event.text) if event.text else None)
         return bool(self.watch_matches(folded, event.plate_hmac))
 
+    def list_watch(self) -> builtins.list[WatchlistRow]:
+        with self._db.sessions() as session:
+            query = select(WatchlistRow).order_by(WatchlistRow.id)
+            return builtins.list(session.scalars(query))
+
+    def delete_watch(self, watch_id: int) -> bool:
+        with self._db.sessions.begin() as session:
+            stmt = (
+                delete(WatchlistRow).where(WatchlistRow.id == watch_id).returning(WatchlistRow.id)
+            )
+            return session.execute(stmt).first() is not None
+
     def delete_older_than(self, cutoff: datetime) -> int:
         """Retention: drop plate events last seen before `cutoff` and their reads."""
-        with self._db.sessions.begin() as session:
-            old = select(PlateEventRow.id).where(PlateEventRow.last_seen < cutoff)
-            # Explicit: SQLite enforces the cascade only with foreign keys switched on.
-            session.execute(delete(PlateReadRow).where(PlateReadRow.event_id.in_(old)))
-            result = session.execute(delete(PlateEventRow).where(PlateEventRow.last_seen < cutoff))
-            return int(result.rowcount or 0)
+        return self.purge_older_than(cutoff).count
+
+    def purge_older_than(self, cutoff: datetime) -> PurgedPlates:
+        """Retention: plate events last seen before `cutoff`, their reads and the `events` rows
+        that show them (kind 'plate', same id), in batches; returns the blob keys they held
+        (crops, snapshots) for the caller to delete once the rows are gone."""
+        count, keys = 0, builtins.list[str]()
+        while True:
+            with self._db.sessions.begin() as session:
+                old = select(PlateEventRow.id, PlateEventRow.crop).where(
+                    PlateEventRow.last_seen < cutoff
+                )
+                batch = session.execute(old.limit(_BATCH)).all()
+                ids = [row.id for row in batch]
+                keys.extend(row.crop for row in batch if row.crop)
+                if ids:
+                    # Explicit: SQLite enforces the cascade only with foreign keys switched on.
+                    session.execute(delete(PlateReadRow).where(PlateReadRow.event_id.in_(ids)))
+                    shown = (
+                        delete(EventRow)
+                        .where(EventRow.id.in_(ids), EventRow.kind == EventKind.PLATE.value)
+                        .returning(EventRow.snapshot)
+                    )
+                    keys.extend(key for key in session.execute(shown).scalars() if key)
+                    session.execute(delete(PlateEventRow).where(PlateEventRow.id.in_(ids)))
+            count += len(ids)
+            if len(ids) < _BATCH:
+                return PurgedPlates(count, keys)

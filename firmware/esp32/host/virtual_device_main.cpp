@@ -3,15 +3,22 @@
 //
 //   sentinel-virtual-device --count N --broker host:port --root R --duration S --rate HZ
 //       [--qos Q] [--prefix vdev] [--first K] [--location L] [--heartbeat S] [--state-dir DIR]
+//       [--credentials FILE]
 //
-// Devices are {prefix}-{index:04}. --duration 0 runs until SIGTERM/SIGINT; either way each device
-// then publishes its offline status and disconnects cleanly (SIGKILL leaves the will to the
-// broker). The last stdout line is JSON: sent, errors, connects and per-device boot/last_seq.
+// Devices are {prefix}-{index:04}. --credentials names a file of "device_id password" lines (what
+// registering a device returned); a device listed there logs in as its device_id, the others
+// connect anonymously (a broker with device credentials refuses them). --duration 0 runs until
+// SIGTERM/SIGINT; either way each device then publishes its offline status and disconnects
+// cleanly (SIGKILL leaves the will to the broker). The last stdout line is JSON: sent, errors,
+// connects and per-device boot/last_seq.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,13 +48,30 @@ struct Options {
   std::string location = "bus_stop_01";
   double heartbeat_s = 30;
   std::string state_dir;
+  std::map<std::string, std::string> passwords;  // device_id -> password, from --credentials
 };
+
+std::map<std::string, std::string> read_credentials(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "sentinel-virtual-device: cannot read credentials %s\n", path.c_str());
+    std::exit(2);
+  }
+  std::map<std::string, std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, password;
+    if (fields >> id >> password) out[id] = password;
+  }
+  return out;
+}
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "sentinel-virtual-device: %s\nusage: sentinel-virtual-device --count N "
                "--broker host:port --root R --duration S --rate HZ [--qos 0|1] [--prefix P] "
-               "[--first K] [--location L] [--heartbeat S] [--state-dir DIR]\n",
+               "[--first K] [--location L] [--heartbeat S] [--state-dir DIR] [--credentials FILE]\n",
                why);
   std::exit(2);
 }
@@ -72,6 +96,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--location") o.location = v;
     else if (arg == "--heartbeat") o.heartbeat_s = std::atof(v.c_str());
     else if (arg == "--state-dir") o.state_dir = v;
+    else if (arg == "--credentials") o.passwords = read_credentials(v);
     else usage(("unknown option " + arg).c_str());
   }
   if (o.count < 1) usage("--count must be at least 1");
@@ -90,6 +115,11 @@ struct Instance {
     identity.device_id = id;
     identity.root = o.root;
     identity.client_id = o.root + "/" + identity.device_id;
+    auto credential = o.passwords.find(identity.device_id);
+    if (credential != o.passwords.end()) {
+      identity.username = identity.device_id;
+      identity.password = credential->second;
+    }
     identity.broker_host = o.host;
     identity.broker_port = o.port;
     defaults.location = o.location;

@@ -17,12 +17,12 @@ EXPECTED = {
     "labeler": ({P.TRIAGE_WORK, P.EVENTS_READ}, False),
     "supervisor": (
         {P.VIDEO_VIEW, P.EVENTS_READ, P.ALERTS_READ, P.PLATES_VIEW, P.SEARCH, P.ANALYTICS,
-         P.EXPORT, P.FLEET_READ},
+         P.EXPORT, P.FLEET_READ, P.WATCHLIST_MANAGE},
         True,
     ),
     "installer": ({P.FLEET_READ, P.FLEET_MANAGE}, False),
     "admin": (EVERYTHING, True),
-    "device": ({P.INGEST_WRITE, P.UPLOAD_WRITE}, False),
+    "device": ({P.INGEST_WRITE, P.UPLOAD_WRITE, P.FLEET_REPORT}, False),
 }  # fmt: skip
 
 

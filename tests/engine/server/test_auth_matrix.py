@@ -24,12 +24,20 @@ BODIES: dict[str, dict[str, Any]] = {
     "/device-keys": {"name": "matrix-key"},
     "/auth/login": {"name": "x", "password": "y"},
     "/api/cameras": {"name": "matrix-camera", "source": "rtsp://127.0.0.1:9/matrix"},
+    "/api/watchlist": {"text": "MATRIX1", "label": "matrix"},
+    "/register": {"device_id": "matrix-device"},
+    "/config/{device_id}": {"config": {"fps": 5}},
+    "/api/inference": {"filename": "0" * 32 + ".jpg"},
 }
 PATH_VALUES = {
     "event_id": str(uuid.uuid4()),
     "name": "nobody",
     "key_id": str(uuid.uuid4()),
     "camera_id": CAM_A,
+    "text": "4XXF538",
+    "watch_id": "999999",
+    "device_id": "no-such-device",  # fleet.report holders get 404, not 403
+    "filename": "0" * 32 + ".jpg",
 }
 
 

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from engine.server import create_app
+from tests.engine.server.serving import running
 from tests.engine.services.helpers import PASSWORD, make_settings, make_world
 
 
 def test_login_over_real_http(tmp_path: Path) -> None:
     world = make_world(f"sqlite:///{tmp_path / 'sentinel.db'}", tmp_path)
     app = create_app(world.services, make_settings(tmp_path))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            assert thread.is_alive(), "uvicorn exited"
-            time.sleep(0.02)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        with (
+            running(app) as port,
+            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http,
+        ):
             assert http.get("/events").status_code == 401
             login = http.post("/auth/login", json={"name": "supervisor", "password": PASSWORD})
             assert login.status_code == 200
@@ -38,6 +30,4 @@ def test_login_over_real_http(tmp_path: Path) -> None:
         rows = world.services.audit_log.entries(action="auth.login")
         assert [(r.actor, r.remote) for r in rows] == [("user:supervisor", "127.0.0.1")]
     finally:
-        server.should_exit = True
-        thread.join(30)
         world.close()

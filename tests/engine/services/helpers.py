@@ -59,9 +59,10 @@ class World:
         self.db.close()
 
 
-def make_world(url: str, tmp: Path) -> World:
+def make_world(url: str, tmp: Path, **settings: object) -> World:
+    """`settings`: Settings values beyond the test defaults (env names, e.g. MQTT_BROKER)."""
     db = Database.open(url)
-    services = build_services(db, make_settings(tmp))
+    services = build_services(db, make_settings(tmp, **settings))
     # One Argon2 hash shared by every test user: hashing costs ~0.1 s each (that is its point).
     users = UserRepository(db)
     for role in ROLES:

@@ -24,6 +24,10 @@ def test_login_gives_a_token_that_authenticates_with_the_users_rights(world: Wor
     assert [(r.actor, r.outcome, r.remote) for r in rows] == [("user:operator", "ok", "10.0.0.9")]
 
 
+# What a device key and the seed API_KEY may do: write intake, report for their own device.
+DEVICE_RIGHTS = {Permission.INGEST_WRITE, Permission.UPLOAD_WRITE, Permission.FLEET_REPORT}
+
+
 @pytest.mark.parametrize(("name", "password"), [("operator", "wrong"), ("nobody", PASSWORD)])
 def test_bad_logins_fail_alike_and_are_audited(world: World, name: str, password: str) -> None:
     with pytest.raises(InvalidCredentials):
@@ -71,7 +75,7 @@ def test_device_keys_issue_authenticate_revoke(world: World) -> None:
     issued = keys.issue(installer, "pole-17")
     device = keys.authenticate(issued.token, "10.1.1.1")
     assert device.kind is PrincipalKind.DEVICE and device.role == "device"
-    assert device.permissions == {Permission.INGEST_WRITE, Permission.UPLOAD_WRITE}
+    assert device.permissions == DEVICE_RIGHTS
     listed = {k.id: k for k in keys.list(installer)}
     assert listed[issued.id].last_used is not None
     assert "token" not in listed[issued.id].model_dump()
@@ -93,7 +97,7 @@ def test_only_installers_and_admins_manage_device_keys(world: World, role: str) 
 def test_seed_api_key_has_a_device_keys_rights_only(world: World) -> None:
     principal = world.services.device_keys.authenticate(API_KEY)
     assert principal.kind is PrincipalKind.API_KEY
-    assert principal.permissions == {Permission.INGEST_WRITE, Permission.UPLOAD_WRITE}
+    assert principal.permissions == DEVICE_RIGHTS
     assert principal.cameras == frozenset()
     with pytest.raises(AccessDenied):
         from engine.client.protocol import EventQuery
