@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from engine.alpr.privacy import PlatePrivacy
 from engine.config import Settings
 from engine.core import EngineCore, detector_for
+from engine.domain.plate import PlateRecord
 from engine.events.plate_events import PlateEventRecorder
 from engine.security.policy import load_rules
 from engine.services.telemetry import LatencyRecorder, timed_factory
@@ -20,7 +21,7 @@ from engine.storage import (
     RetentionWorker,
     SpoolingEventSink,
 )
-from engine.storage.repos.plates import PlateRepository
+from engine.storage.repos.plates import PlateRecordWriter, PlateRepository
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,12 @@ class EngineParts:
     retention: RetentionWorker
     # Detector latency of every camera, for /metrics.
     inference: LatencyRecorder = field(default_factory=LatencyRecorder)
+    plate_sink: SpoolingEventSink | None = None  # plate events with their reads
 
     def close(self) -> None:
         self.core.close()  # stops cameras, then flushes the sink
+        if self.plate_sink is not None:
+            self.plate_sink.close()
         self.retention.stop()
         self.database.close()
 
@@ -55,6 +59,9 @@ def open_engine(settings: Settings, *, realtime: bool = True) -> EngineParts:
     events = EventRepository(database, snapshot_size=blobs.size)
     sink = SpoolingEventSink(events, settings.resolved_spool_dir())
     plates = PlateRepository(database)
+    plate_sink = SpoolingEventSink(
+        PlateRecordWriter(plates), settings.resolved_spool_dir() / "plates", model=PlateRecord
+    )
     retention = RetentionWorker(
         RetentionEnforcer(events, blobs, settings.retention, plates=plates)
     ).start()
@@ -67,6 +74,6 @@ def open_engine(settings: Settings, *, realtime: bool = True) -> EngineParts:
         sink=sink,
         detector_factory=timed_factory(detector_for(settings), inference),
         realtime=realtime,
-        plates=PlateEventRecorder(plates, blobs, plate_privacy(settings)),
+        plates=PlateEventRecorder(plates, plate_sink, blobs, plate_privacy(settings)),
     )
-    return EngineParts(core, database, sink, retention, inference)
+    return EngineParts(core, database, sink, retention, inference, plate_sink)

@@ -109,3 +109,19 @@ class PlateInfo(BaseModel):
             watchlist_hit=event.watchlist_hit,
             redacted=event.text is None and event.plate_hmac is not None,
         )
+
+
+class PlateRecord(BaseModel):
+    """A plate event with its per-frame reads: what a track's end stores, or spools while the
+    database is away (the spool needs `id` and `camera_id` of what it holds)."""
+
+    plate: PlateEvent
+    reads: list[PlateRead] = Field(default_factory=list)
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.plate.id
+
+    @property
+    def camera_id(self) -> str:
+        return self.plate.camera_id

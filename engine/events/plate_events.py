@@ -13,7 +13,7 @@ from engine.alpr.blur import blur_box
 from engine.alpr.privacy import PlatePrivacy
 from engine.alpr.track_stage import FinishedPlate
 from engine.domain import Event, EventKind
-from engine.domain.plate import PlateEvent, PlateInfo, PlateRead
+from engine.domain.plate import PlateEvent, PlateInfo, PlateRead, PlateRecord
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +22,16 @@ class BlobWriter(Protocol):
     def put(self, data: bytes, *, prefix: str, suffix: str = ".jpg") -> str: ...
 
 
-class PlateStore(Protocol):
-    """What the recorder needs of engine.storage's PlateRepository."""
-
-    def add(self, event: PlateEvent, reads: list[PlateRead]) -> bool: ...
+class Watchlist(Protocol):
+    """What the recorder asks of engine.storage's PlateRepository for the live event."""
 
     def matches_watchlist(self, event: PlateEvent) -> bool: ...
+
+
+class RecordSink(Protocol):
+    """Where finished plates go: a SpoolingEventSink of PlateRecords (never raises)."""
+
+    def submit(self, records: list[PlateRecord]) -> None: ...
 
 
 class PlateEventRecorder:
@@ -36,9 +40,15 @@ class PlateEventRecorder:
     blurred where the plate is before it is written; the watchlist still matches by HMAC."""
 
     def __init__(
-        self, plates: PlateStore, blobs: BlobWriter, privacy: PlatePrivacy, quality: int = 85
+        self,
+        watchlist: Watchlist,
+        sink: RecordSink,
+        blobs: BlobWriter,
+        privacy: PlatePrivacy,
+        quality: int = 85,
     ) -> None:
-        self._plates = plates
+        self._watchlist = watchlist
+        self._sink = sink
         self._blobs = blobs
         self._privacy = privacy
         self._params = [int(cv2.IMWRITE_JPEG_QUALITY), quality]
@@ -68,7 +78,7 @@ class PlateEventRecorder:
             frames=max(voted.reads, 1),
             box=best.box,
         )
-        plate = plate.model_copy(update={"watchlist_hit": self._plates.matches_watchlist(plate)})
+        plate = plate.model_copy(update={"watchlist_hit": self._live_watchlist_hit(plate)})
         reads = [
             PlateRead(
                 event_id=plate.id,
@@ -81,11 +91,8 @@ class PlateEventRecorder:
             )
             for r in finished.reads
         ]
-        try:
-            self._plates.add(plate, reads)
-        except Exception:  # the database is away: lose this plate, never the camera thread
-            log.warning("plate event not stored", extra={"camera_id": camera}, exc_info=True)
-            return None
+        # Stored now, or spooled and replayed once the database is back (then flagged again).
+        self._sink.submit([PlateRecord(plate=plate, reads=reads)])
         # Never the text here: logs name the camera and the event, not the plate.
         log.info(
             "plate event",
@@ -110,6 +117,14 @@ class PlateEventRecorder:
             snapshot=snapshot,
             plate=PlateInfo.of(plate),
         )
+
+    def _live_watchlist_hit(self, plate: PlateEvent) -> bool:
+        """For the live event only; the stored row is flagged when it is written."""
+        try:
+            return self._watchlist.matches_watchlist(plate)
+        except Exception:  # the database is away: the alert waits for the replay
+            log.warning("watchlist not reachable", extra={"camera_id": plate.camera_id})
+            return False
 
     def _save(self, image: np.ndarray, prefix: str) -> str:
         ok, encoded = cv2.imencode(".jpg", image, self._params)

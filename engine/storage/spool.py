@@ -8,9 +8,9 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 
 from engine.domain import Event
@@ -50,6 +50,8 @@ class SpoolingEventSink:
         repo: EventWriter | Callable[[], EventWriter],
         spool_dir: Path,
         retry_interval_s: float = 1.0,
+        *,
+        model: type[BaseModel] = Event,
     ) -> None:
         self._repo: EventWriter | None = None
         self._factory: Callable[[], EventWriter] | None = None
@@ -57,6 +59,7 @@ class SpoolingEventSink:
             self._repo = repo
         else:
             self._factory = repo
+        self._model = model  # what a spool line holds: Event, or another record with id/camera_id
         self.spool_dir = Path(spool_dir)
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         self._retry_interval_s = retry_interval_s
@@ -192,7 +195,7 @@ class SpoolingEventSink:
                 self._active = None  # sealed: later events start a new segment
         events: list[Event] = []
         try:
-            events = _read_segment(segment)
+            events = _read_segment(segment, self._model)
             rejected = 0
             for start in range(0, len(events), _REPLAY_BATCH):
                 rejected += self._write(events[start : start + _REPLAY_BATCH])
@@ -220,13 +223,13 @@ def _append_lines(path: Path, events: list[Event]) -> None:
         _fsync_dir(path.parent)
 
 
-def _read_segment(path: Path) -> list[Event]:
+def _read_segment(path: Path, model: type[BaseModel]) -> list[Any]:
     events = []
     for number, line in enumerate(path.read_bytes().splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            events.append(Event.model_validate_json(line))
+            events.append(model.model_validate_json(line))
         except ValidationError:
             # A torn last line from a crash mid-append: that event was never fully written.
             log.error(

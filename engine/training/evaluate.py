@@ -67,6 +67,7 @@ def evaluate(
     input_size: int = 320,
     min_score: float = 0.3,
     iou_threshold: float = 0.5,
+    reference_size: int = 416,
 ) -> dict:
     import cv2
 
@@ -74,7 +75,7 @@ def evaluate(
 
     if not Path(model).is_file():
         raise FileNotFoundError(f"model not found: {model}")
-    teacher = load_detector(model=None, input_size=416, score_threshold=min_score)
+    teacher = load_detector(model=None, input_size=reference_size, score_threshold=min_score)
     student = load_detector(model=model, input_size=input_size, score_threshold=min_score)
     capture = cv2.VideoCapture(str(clip))
     if not capture.isOpened():
@@ -110,6 +111,7 @@ def evaluate(
         "clip": Path(clip).name,
         "frames": frames,
         "step": step,
+        "yolox_input_size": reference_size,
         "yolox_vehicles": reference_total,
         "model_vehicles": student_total,
         "matched": matched,
@@ -131,10 +133,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=int, default=10, help="every n-th frame")
     parser.add_argument("--offset", type=int, default=0, help="first frame used")
     parser.add_argument("--input-size", type=int, default=320)
+    parser.add_argument(
+        "--reference-size",
+        type=int,
+        default=416,
+        help="YOLOX-Nano's input size: 416 (its default, the acceptance) or 320 (the demo's)",
+    )
     args = parser.parse_args(argv)
-    result = evaluate(args.model, args.clip, args.step, args.offset, args.input_size)
+    result = evaluate(
+        args.model,
+        args.clip,
+        args.step,
+        args.offset,
+        args.input_size,
+        reference_size=args.reference_size,
+    )
     print(
-        f"{result['clip']}: {result['frames']} frames, YOLOX-Nano found {result['yolox_vehicles']} "
+        f"{result['clip']}: {result['frames']} frames, YOLOX-Nano at {args.reference_size} found "
+        f"{result['yolox_vehicles']} "
         f"vehicles, the model matched {result['matched']} "
         f"({100 * result['recall_vs_yolox']:.1f}%, pass >= {100 * PASS_RECALL:.0f}%) and had "
         f"{result['unmatched_model_vehicles']} vehicles YOLOX-Nano did not; "

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.alpr.normalize import fold_key
 from engine.domain import EventKind
-from engine.domain.plate import PlateEvent, PlateRead
+from engine.domain.plate import PlateEvent, PlateRead, PlateRecord
 from engine.storage.database import Database
 from engine.storage.models import EventRow
 from engine.storage.models_alpr import PlateEventRow, PlateReadRow, WatchlistRow
@@ -270,3 +270,20 @@ class PlateRepository:
             count += len(ids)
             if len(ids) < _BATCH:
                 return PurgedPlates(count, keys)
+
+
+class PlateRecordWriter:
+    """The plate spool's writer: each record's watchlist flag is decided when it is written
+    (directly, or on replay after an outage), then the event and its reads are inserted
+    unless stored already."""
+
+    def __init__(self, plates: PlateRepository) -> None:
+        self._plates = plates
+
+    def add_many(self, records: builtins.list[PlateRecord]) -> int:
+        stored = 0
+        for record in records:
+            hit = self._plates.matches_watchlist(record.plate)
+            event = record.plate.model_copy(update={"watchlist_hit": hit})
+            stored += self._plates.add(event, record.reads)
+        return stored

@@ -18,12 +18,13 @@ from engine.assembly import plate_privacy
 from engine.client.protocol import EventQuery
 from engine.config.settings import RetentionSettings
 from engine.domain import Event, EventKind
+from engine.domain.plate import PlateRecord
 from engine.events.plate_events import PlateEventRecorder
 from engine.server.routers.event_reads import SearchQuery
 from engine.services import build_services
 from engine.services.watchlist import WatchCreate
-from engine.storage import BlobStore, EventRepository, RetentionEnforcer
-from engine.storage.repos.plates import PlateRepository
+from engine.storage import BlobStore, EventRepository, RetentionEnforcer, SpoolingEventSink
+from engine.storage.repos.plates import PlateRecordWriter, PlateRepository
 from tests.engine.alpr import DATA
 from tests.engine.services.helpers import World, make_settings, make_world
 
@@ -71,8 +72,15 @@ def finished(car: tuple[np.ndarray, object], camera_id: str, when: datetime) -> 
 def record(world: World, settings, car, camera: str, when: datetime) -> Event:
     """What the engine's camera thread does at a track's end: recorder, then the event sink."""
     blobs = BlobStore(settings.resolved_blobs_dir())
-    recorder = PlateEventRecorder(PlateRepository(world.db), blobs, plate_privacy(settings))
-    event = recorder.record(finished(car, camera, when))
+    plates = PlateRepository(world.db)
+    sink = SpoolingEventSink(
+        PlateRecordWriter(plates), settings.resolved_spool_dir() / "plates", model=PlateRecord
+    )
+    try:
+        recorder = PlateEventRecorder(plates, sink, blobs, plate_privacy(settings))
+        event = recorder.record(finished(car, camera, when))
+    finally:
+        sink.close()
     assert event is not None
     EventRepository(world.db).add_many([event])
     return event

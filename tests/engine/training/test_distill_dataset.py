@@ -136,3 +136,20 @@ def test_evaluation_match_is_one_to_one_and_class_agnostic_among_vehicles() -> N
     assert greedy_match(ref, np.zeros((0, 4), np.float32), 0.5) == 0
     far = np.array([[0, 0, 100, 40]], np.float32)  # IoU 0.4 with the first car
     assert greedy_match(ref, far, 0.5) == 0
+
+
+def test_teacher_views_merge_into_one_label_per_vehicle() -> None:
+    """The teacher at 416 and 832: a car both see is labelled once (its best box and class);
+    a small car only the 832 view finds is added."""
+    from engine.training.distill_dataset import merge_views
+
+    at_416 = Detections(xyxy=[[100, 100, 200, 160]], score=[0.6], class_id=[7])  # truck
+    at_832 = Detections(
+        xyxy=[[102, 101, 199, 161], [400, 50, 418, 62]], score=[0.8, 0.5], class_id=[2, 2]
+    )
+    merged = merge_views([at_416, at_832])
+    assert len(merged) == 2
+    order = np.argsort(merged.xyxy[:, 0])
+    assert merged.class_id[order].tolist() == [2, 2]
+    assert merged.score[order].tolist() == pytest.approx([0.8, 0.5])
+    assert len(merge_views([Detections.empty(), Detections.empty()])) == 0
