@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from engine.domain import Camera
 
 
@@ -14,8 +16,9 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_unreachable_camera_tile_shows_state_and_countdown(make_console, qtbot):
-    window = make_console()
+@pytest.mark.parametrize("workers", ["process", "thread"])
+def test_unreachable_camera_tile_shows_state_and_countdown(make_console, qtbot, workers):
+    window = make_console(SENTINEL_CAMERA_WORKERS=workers)
     window.set_layout(3)  # free tiles: the new camera takes one
     camera = window.add_camera(Camera(name="gate", source=f"rtsp://127.0.0.1:{_closed_port()}/x"))
     tile = window.wall.tiles_of(str(camera.id))[0]
@@ -26,7 +29,7 @@ def test_unreachable_camera_tile_shows_state_and_countdown(make_console, qtbot):
     shown = [t.frames_shown for t in others]
     qtbot.waitUntil(
         lambda: all(t.frames_shown > n + 10 for t, n in zip(others, shown, strict=True)),
-        timeout=10_000,
+        timeout=20_000,
     )
     assert "retry in" in tile.state_text or tile.state_text.startswith(("connecting", "reconn"))
     assert tile.shown_result is None
