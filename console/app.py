@@ -23,9 +23,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sentinel-console", description="Sentinel operator console"
     )
     parser.add_argument("--demo", action="store_true", help="in-process engine on bundled clips")
+    parser.add_argument(
+        "--alpr",
+        action="store_true",
+        help="with --demo: add a camera that reads licence plates (OCR in this process); 3x3 wall",
+    )
     parser.add_argument("--data-dir", type=Path, help="where the in-process engine keeps its data")
     parser.add_argument("--screenshot", type=Path, help="save the main window to this PNG and exit")
     parser.add_argument("--after", type=float, default=5.0, help="seconds before the screenshot")
+    parser.add_argument(
+        "--view", choices=("wall", "fleet"), default="wall", help="the tab shown first"
+    )
     parser.add_argument(
         "--camera-workers",
         choices=("process", "thread"),
@@ -52,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         if data_dir:
             overrides["SENTINEL_DATA_DIR"] = data_dir
         settings = Settings(**overrides)
-        client = open_local_client(settings, demo=args.demo)
+        client = open_local_client(settings, demo=args.demo, alpr=args.alpr)
     except Exception as exc:  # start-up errors: one line, no traceback
         print(f"sentinel-console: error: {exc}", file=sys.stderr)
         return 2
@@ -62,11 +70,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from console.bridge import EngineBridge
     from console.main_window import MainWindow
+    from console.video_wall.wall import LAYOUTS
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     bridge = EngineBridge(client)
     window = MainWindow(bridge)
     window.resize(1600, 900)
+    cameras = len(window.camera_list.camera_ids())
+    if cameras > len(window.wall.tiles):  # e.g. --alpr's fifth camera: every camera on screen
+        window.set_layout(next((s for s in LAYOUTS if s * s >= cameras), LAYOUTS[-1]))
+    window.show_view(args.view)
     window.show()
     if args.screenshot:
 

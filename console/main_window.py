@@ -1,4 +1,5 @@
-"""Main window: camera list, video wall, live event list and the snapshot of the chosen event."""
+"""Main window: a Wall tab (camera list, video wall, live event list and the snapshot of the
+chosen event) and a Fleet tab (devices, their sensors, commands and config)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolBar,
 )
 
@@ -22,6 +24,7 @@ from console.cameras.add_camera_dialog import AddCameraDialog
 from console.cameras.camera_list import CameraListWidget
 from console.events.event_model import EventTableModel
 from console.events.snapshot_view import SnapshotViewWidget
+from console.fleet.fleet_view import FleetViewWidget
 from console.video_wall.camera_tile import CameraTileWidget
 from console.video_wall.wall import LAYOUTS, VideoWallWidget
 from engine.domain import Camera, CameraStatus, Event, FrameResult
@@ -49,6 +52,7 @@ class MainWindow(QMainWindow):
         )
         self.event_table.clicked.connect(self.show_event)
         self.snapshot_view = SnapshotViewWidget()
+        self.fleet_view = FleetViewWidget(bridge.client)
         self._build_layout()
         self._build_actions()
         self.wall.cameras_changed.connect(self._watch_only)
@@ -69,12 +73,17 @@ class MainWindow(QMainWindow):
         main.addWidget(side)
         main.setStretchFactor(1, 5)
         main.setSizes([200, 1020, 380])
-        self.setCentralWidget(main)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(main, "Wall")
+        self.tabs.addTab(self.fleet_view, "Fleet")
+        self.setCentralWidget(self.tabs)
 
     def _build_actions(self) -> None:
         toolbar = QToolBar("Wall")
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
+        self.tabs.currentChanged.connect(lambda index: toolbar.setVisible(index == 0))
         menu = self.menuBar().addMenu("&View")
         add = QAction("Add camera…", self, triggered=self.add_camera_dialog)
         toolbar.addAction(add)
@@ -167,6 +176,15 @@ class MainWindow(QMainWindow):
                 log.warning("snapshot %s unavailable: %s", event.snapshot, exc)
         self.snapshot_view.show_snapshot(event, jpeg)
 
+    def show_view(self, name: str) -> None:
+        """Bring the tab called `name` (wall, fleet) to the front."""
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index).lower() == name.lower():
+                self.tabs.setCurrentIndex(index)
+                return
+        raise ValueError(f"no view called {name!r}")
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.fleet_view.close_ops()
         self.bridge.close()
         super().closeEvent(event)

@@ -19,6 +19,7 @@ from typing import Any
 from engine.camera_worker import FrameMeta, WorkerSpec, run_worker
 from engine.config import Settings
 from engine.domain import Camera, CameraState, CameraStatus, Event, Frame, FrameResult
+from engine.domain.packet import VideoPacket
 from engine.frame_ring import FrameRingReader
 from engine.pipeline import StageTimes
 
@@ -44,15 +45,18 @@ class ProcessCameraRunner:
         realtime: bool = True,
         start_offset_s: float = 0.0,
         ring_slots: int = 6,
+        on_packet: Callable[[VideoPacket], None] | None = None,
     ) -> None:
         self.camera = camera
+        self._on_packet = on_packet
         self._on_result = on_result
         self._on_events = on_events
         self._on_status = on_status
         # spawn, never fork: the parent may be a Qt application with threads of its own.
         context = multiprocessing.get_context("spawn")
         self._conn, child_conn = context.Pipe()
-        spec = WorkerSpec(camera, settings, realtime, start_offset_s, ring_slots)
+        relay = on_packet is not None
+        spec = WorkerSpec(camera, settings, realtime, start_offset_s, ring_slots, relay)
         self._process = context.Process(
             target=run_worker, args=(spec, child_conn), name=f"camera-{camera.name}", daemon=True
         )
@@ -114,13 +118,15 @@ class ProcessCameraRunner:
                 message = self._conn.recv()
                 kind = message[0]
                 if kind == "frame":
-                    _, generation, slot, meta, detections, analysed, new_names = message
+                    _, generation, slot, meta, detections, analysed, new_names, plates = message
                     image = self._ring.copy(slot)
                     self._send(("ack", generation, slot))
                     names = new_names if new_names is not None else names
                     self._on_result(
-                        FrameResult(_frame(image, meta), detections, analysed, [], names)
+                        FrameResult(_frame(image, meta), detections, analysed, [], names, plates)
                     )
+                elif kind == "packet" and self._on_packet is not None:
+                    self._on_packet(message[1])
                 elif kind == "ring":
                     self._ring.attach(message[1])
                 elif kind == "events":

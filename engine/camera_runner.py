@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from engine.domain import Camera, CameraState, CameraStatus, Event, Frame, FrameResult
+from engine.domain.packet import VideoPacket
 from engine.pipeline import CameraPipeline
 from engine.sources.av_source import is_stream_url
 from engine.sources.reconnecting import ReconnectingSource
@@ -65,8 +66,10 @@ class CameraRunner:
         realtime: bool = True,
         start_offset_s: float = 0.0,
         clock: Clock | None = None,
+        on_packet: Callable[[VideoPacket], None] | None = None,
     ) -> None:
         self.camera = camera
+        self._on_packet = on_packet
         self.pipeline = pipeline
         self._on_result = on_result
         self._on_events = on_events
@@ -119,6 +122,7 @@ class CameraRunner:
             start_offset_s=self._start_offset_s,
             on_status=self._set_status,
             stop=self._stop,
+            on_packet=self._on_packet,
         )
         anchor: tuple[float, float] | None = None
         clock = self._clock

@@ -2,9 +2,10 @@
 written to a shared-memory ring and its results, events and status sent up a pipe.
 
 Messages to the engine (tuples, pickled by the pipe): ("ring", RingLayout), ("frame", generation,
-slot, FrameMeta, Detections, analysed, class_names or None when unchanged), ("events", [Event]),
-("status", CameraStatus), ("times", StageTimes), ("done",). From the engine: ("ack",
-generation, slot) once a slot is copied, ("stop",).
+slot, FrameMeta, Detections, analysed, class_names or None when unchanged, plates {track id:
+text}), ("packet", VideoPacket) when relaying, ("events", [Event]), ("status", CameraStatus),
+("times", StageTimes), ("done",). From the engine: ("ack", generation, slot) once a slot is
+copied, ("stop",).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from engine.camera_runner import CameraRunner
 from engine.config import Settings
 from engine.domain import Camera, CameraState, CameraStatus, Event, FrameResult
+from engine.domain.packet import VideoPacket
 from engine.frame_ring import FrameRingWriter
 from engine.pipeline import StageTimes
 from engine.pipeline_factory import build_pipeline
@@ -42,6 +44,7 @@ class WorkerSpec:
     realtime: bool = True
     start_offset_s: float = 0.0
     ring_slots: int = 6
+    relay: bool = False  # send the compressed packets up too (engine.relay)
 
 
 @dataclass(frozen=True)
@@ -99,10 +102,22 @@ class ResultPublisher:
             names = None if result.class_names == self._names else result.class_names
             self._names = result.class_names
             self._channel.send(
-                ("frame", generation, slot, meta, result.detections, result.analysed, names)
+                (
+                    "frame",
+                    generation,
+                    slot,
+                    meta,
+                    result.detections,
+                    result.analysed,
+                    names,
+                    result.plates,
+                )
             )
         if time.monotonic() - self._times_sent >= TIMES_EVERY_S:
             self.send_times()
+
+    def packet(self, packet: VideoPacket) -> None:
+        self._channel.send(("packet", packet))
 
     def events(self, events: list[Event]) -> None:
         if events:
@@ -146,6 +161,7 @@ def run_worker(spec: WorkerSpec, conn: Connection) -> None:
         on_status=publisher.status,
         realtime=spec.realtime,
         start_offset_s=spec.start_offset_s,
+        on_packet=publisher.packet if spec.relay else None,
     )
     runner.start()
     try:

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 EVENTS = "events"
 STATUS = "status"
 FRAMES = "frames"  # every camera's frame results (the live feed); frames/<id> carries one camera
+PACKETS = "packets"  # packets/<id>: one camera's compressed H.264 packets (engine.relay)
 
 
 def detector_for(settings: Settings) -> Callable[[Camera], Detector]:
@@ -79,6 +80,25 @@ class EngineCore:
         for camera in self.cameras_repo.list():
             self._start(camera)
 
+    # One saved camera at a time, for engine.cluster: this engine won or lost its lease.
+    def start_camera(self, camera_id: str) -> bool:
+        """Start the saved camera `camera_id`; False when no such camera is saved."""
+        camera = self.cameras_repo.get(camera_id)
+        if camera is not None:
+            self._start(camera)
+        return camera is not None
+
+    def stop_camera(self, camera_id: str) -> None:
+        """Stop the camera here, keeping it saved (another engine runs it now)."""
+        with self._lock:
+            runner = self._runners.pop(camera_id, None)
+        if runner is not None:
+            runner.stop()
+
+    def running_cameras(self) -> set[str]:
+        with self._lock:
+            return set(self._runners)
+
     def add_camera(self, camera: Camera, *, start_offset_s: float = 0.0) -> Camera:
         if "site" not in camera.model_fields_set:
             camera = camera.model_copy(update={"site": self.settings.site})
@@ -108,6 +128,7 @@ class EngineCore:
             "on_result": lambda result, topic=f"frames/{cid}": self._publish_result(topic, result),
             "on_events": self._store_events,
             "on_status": lambda status: self.hub.publish(STATUS, status),
+            "on_packet": lambda packet, topic=f"{PACKETS}/{cid}": self.hub.publish(topic, packet),
             "realtime": self._realtime,
             "start_offset_s": start_offset_s,
         }
@@ -183,5 +204,11 @@ class EngineCore:
     def frames_topic(self, camera_id: str) -> str:
         return f"frames/{camera_id}"
 
+    def packets_topic(self, camera_id: str) -> str:
+        """Topic of one camera's VideoPackets, published before the frames decoded from them."""
+        return f"{PACKETS}/{camera_id}"
+
     def stats(self) -> dict[str, FrameResult | Any]:
-        return {cid: r.pipeline.times for cid, r in self._runners.items()}
+        with self._lock:  # the cluster starts and stops cameras while /metrics reads
+            runners = list(self._runners.items())
+        return {cid: r.pipeline.times for cid, r in runners}

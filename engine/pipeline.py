@@ -158,13 +158,21 @@ class CameraPipeline:
             self.times.track += t2 - t1
             self.times.events += t3 - t2
             self.times.alpr += time.perf_counter() - t3
-            return FrameResult(frame, tracked, True, emitted, self.detector.class_names)
+            return FrameResult(
+                frame, tracked, True, emitted, self.detector.class_names, self._plates(tracked)
+            )
         if self._since_analysed is not None:
             self._since_analysed += 1
         t0 = time.perf_counter()
         predicted = self.extrapolator.predict(frame.pts, self.tracker.predict(frame.pts))
         self.times.track += time.perf_counter() - t0
-        return FrameResult(frame, predicted, False, emitted, self.detector.class_names)
+        return FrameResult(
+            frame, predicted, False, emitted, self.detector.class_names, self._plates(predicted)
+        )
+
+    def _plates(self, shown: Detections) -> dict[int, str]:
+        """The current plate read of each shown track (ALPR cameras only)."""
+        return self.plates.current_texts(shown) if self.plates is not None else {}
 
     def _wants_analysis(self, frame: Frame) -> bool:
         if self._since_analysed is not None and self._since_analysed + 1 < self.stride:

@@ -7,10 +7,13 @@ extra="${1:-console}"
 
 need_debs=()
 # Qt's xcb platform (a real desktop) and offscreen font rendering need these; the firmware's
-# host build (virtual devices, its unit tests) needs cmake, g++ and libmosquitto, tests a broker.
+# host build (virtual devices, its unit tests) needs cmake, g++ and libmosquitto, tests a broker;
+# the RTSP tests' camera is GStreamer's RTSP server, run by the system python3 (python3-gi).
 for pkg in libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
            libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
-           cmake g++ libmosquitto-dev mosquitto mosquitto-clients; do
+           cmake g++ libmosquitto-dev mosquitto mosquitto-clients \
+           python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good \
+           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_debs+=("$pkg")
 done
 if [ ${#need_debs[@]} -gt 0 ]; then

@@ -1,4 +1,5 @@
-"""SnapshotViewWidget: an event's stored snapshot with the event's box drawn on it."""
+"""SnapshotViewWidget: an event's stored snapshot with the event's box drawn on it (a plate
+event's also its plate box and text)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from console.events.event_model import plate_text
 from engine.domain import Event
 
 
@@ -44,18 +46,23 @@ class SnapshotViewWidget(QWidget):
         )
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, self.image)
-        x1, y1, x2, y2 = self.shown_event.box
-        painter.setPen(QPen(QColor("#ef5350"), 2))
-        painter.drawRect(
-            QRectF(
-                target.x() + x1 * scale,
-                target.y() + y1 * scale,
-                (x2 - x1) * scale,
-                (y2 - y1) * scale,
-            )
-        )
         event = self.shown_event
+        boxes = [(event.box, "#ef5350")]
+        if event.plate is not None and event.plate.box is not None:
+            boxes.append((event.plate.box, "#fff59d"))
+        for (x1, y1, x2, y2), colour in boxes:
+            painter.setPen(QPen(QColor(colour), 2))
+            painter.drawRect(
+                QRectF(
+                    target.x() + x1 * scale,
+                    target.y() + y1 * scale,
+                    (x2 - x1) * scale,
+                    (y2 - y1) * scale,
+                )
+            )
         caption = f"{event.kind.value} {event.class_name} #{event.track_id}"
+        if plate_text(event):
+            caption += f"  plate {plate_text(event)}"
         painter.fillRect(QRectF(0, 0, self.width(), 20), QColor(0, 0, 0, 150))
         painter.setPen(QColor("white"))
         painter.drawText(QRectF(6, 2, self.width() - 12, 18), Qt.AlignmentFlag.AlignLeft, caption)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from console.video_wall.overlay import TrailBook, paint_detections
+from console.video_wall.overlay import PlateLabel, TrailBook, paint_detections
 from engine.domain import CameraState, CameraStatus, FrameResult
 
 # Drag-and-drop payload: a camera id (the camera list sets it, a tile accepts it).
@@ -33,8 +33,9 @@ class CameraTileWidget(QWidget):
     """Paints only on the GUI thread, from the latest FrameResult handed to `show_result`.
 
     `painted` carries the pts of the frame each paint drew, so tests and benchmarks can count
-    distinct frames shown and check what was drawn on which frame; `frames_received` and
-    `paint_s` (seconds spent converting and painting) are for benchmarks.
+    distinct frames shown and check what was drawn on which frame; `plate_labels` are the
+    plate reads the last paint drew; `frames_received` and `paint_s` (seconds spent converting
+    and painting) are for benchmarks.
     """
 
     painted = Signal(float)
@@ -59,6 +60,7 @@ class CameraTileWidget(QWidget):
         self.frames_received = 0
         self.paint_s = 0.0
         self.last_pts: float | None = None
+        self.plate_labels: list[PlateLabel] = []
 
     # what is shown --------------------------------------------------------------------------
     def assign(self, camera_id: str | None, title: str = "") -> None:
@@ -68,6 +70,7 @@ class CameraTileWidget(QWidget):
         self._retry_at = None
         self._countdown.stop()
         self._trails.clear()
+        self.plate_labels = []
         self.update()
 
     def show_result(self, result: FrameResult) -> None:
@@ -121,16 +124,18 @@ class CameraTileWidget(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#101418"))
         shown: float | None = None
+        plates: list[PlateLabel] = []
         if self._image is not None and self._result is not None:
             target = self.picture_rect()
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(target, self._image)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            paint_detections(painter, target, self._result, self._trails)
+            plates = paint_detections(painter, target, self._result, self._trails)
             shown = self._result.frame.pts
             if self.last_pts != shown:
                 self.frames_shown += 1
                 self.last_pts = shown
+        self.plate_labels = plates
         self._paint_caption(painter)
         self._paint_state(painter)
         painter.end()

@@ -1,14 +1,16 @@
 """Drawing detections over a frame: class, score, track id and a short trail; predicted boxes
-dashed so an operator can tell them from measurements.
+dashed so an operator can tell them from measurements. On ALPR cameras the track's current plate
+read goes under its box, on predicted frames too (the read belongs to the track, not the frame).
 
-Only the box outline uses the track's exact colour; the label is coloured text on a dark plate
-and the trail is translucent. That reads well on any footage and lets tests find a box outline
-in grabbed pixels by its colour alone.
+Only the box outline uses the track's exact colour; the labels are text on a dark plate and the
+trail is translucent. That reads well on any footage and lets tests find a box outline in
+grabbed pixels by its colour alone.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
@@ -26,6 +28,16 @@ PALETTE = [
     QColor("#d4e157"),
 ]
 TRAIL_LENGTH = 20
+PLATE_TEXT = QColor("#fff59d")  # pale yellow: never a palette colour, readable on the dark plate
+
+
+@dataclass(frozen=True)
+class PlateLabel:
+    """A plate read as drawn: whose, what text, where (widget pixels)."""
+
+    track_id: int
+    text: str
+    rect: QRectF
 
 
 def track_colour(track_id: int) -> QColor:
@@ -61,14 +73,16 @@ class TrailBook:
 
 def paint_detections(
     painter: QPainter, target: QRectF, result: FrameResult, trails: TrailBook | None = None
-) -> None:
-    """Paint boxes of `result` into `target`, the rectangle where the frame was drawn."""
+) -> list[PlateLabel]:
+    """Paint boxes of `result` into `target`, the rectangle where the frame was drawn; answers
+    the plate labels drawn under them."""
     frame = result.frame
     sx, sy = target.width() / frame.width, target.height() / frame.height
     det = result.detections
     font = QFont()
     font.setPixelSize(max(10, int(12 * min(1.0, target.width() / 640 + 0.3))))
     painter.setFont(font)
+    plates: list[PlateLabel] = []
     for i in range(len(det)):
         x1, y1, x2, y2 = (float(v) for v in det.xyxy[i])
         rect = QRectF(target.x() + x1 * sx, target.y() + y1 * sy, (x2 - x1) * sx, (y2 - y1) * sy)
@@ -98,3 +112,26 @@ def paint_detections(
         painter.fillRect(box, QColor(0, 0, 0, 170))
         painter.setPen(colour)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+        plate = result.plates.get(tid) if tid >= 0 else None
+        if plate:
+            plates.append(PlateLabel(tid, plate, _paint_plate(painter, rect, target, plate)))
+    return plates
+
+
+def _paint_plate(painter: QPainter, box: QRectF, target: QRectF, text: str) -> QRectF:
+    """The plate read under the box, centred on it, a bit larger and bold; kept inside the
+    picture when the box reaches its bottom edge."""
+    font = QFont(painter.font())
+    font.setPixelSize(font.pixelSize() + 2)
+    font.setBold(True)
+    painter.save()
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 4
+    top = min(box.bottom() + 3, target.bottom() - height)  # clear of the 2 px outline
+    rect = QRectF(box.center().x() - width / 2, top, width, height)
+    painter.fillRect(rect, QColor(0, 0, 0, 200))
+    painter.setPen(PLATE_TEXT)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
+    return rect

@@ -98,6 +98,16 @@ class PlateTrackStage:
                 self._take_reads(tid, frame, tracked, row)
         return self._record(self.tracks.expire(frame.pts, self._lost_after_s))
 
+    def current_texts(self, shown: Detections) -> dict[int, str]:
+        """Track id -> the plate voted so far, for the tracks in `shown` that have one (the
+        wall draws it under the vehicle, on analysed and predicted frames alike)."""
+        texts = {}
+        for tid in {int(t) for t in shown.track_id if t >= 0}:
+            voted = self.tracks.current(tid)
+            if voted is not None and voted.text:
+                texts[tid] = voted.text
+        return texts
+
     def close_all(self) -> list[Event]:
         """The stream ended or jumped: every open track ends."""
         return self._record(self.tracks.close_all())

@@ -16,7 +16,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "serve",
         help="run the engine with its REST API",
         description="Config comes from the environment or .env: DATABASE_URL, API_KEY, "
-        "JWT_SECRET, POLICY_FILE, POLICY_HMAC_KEY, ROLES_FILE, BLOBS_DIR, SENTINEL_DATA_DIR.",
+        "JWT_SECRET, POLICY_FILE, POLICY_HMAC_KEY, ROLES_FILE, BLOBS_DIR, SENTINEL_DATA_DIR. "
+        "With PostgreSQL, engines sharing the database split the saved cameras by leases "
+        "(CLUSTER__ENABLED=false turns that off; true turns it on for SQLite too).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--port", type=int, default=8000, help="port (0 = any free port)")
@@ -36,9 +38,11 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from engine.assembly import open_engine
+    from engine.cluster import ClusterCoordinator, cluster_enabled
     from engine.domain import Camera
     from engine.server import create_app
     from engine.services import build_services
+    from engine.storage.repos.leases import LeaseRepository
 
     if (args.tls_cert is None) != (args.tls_key is None):
         raise ValueError("--tls-cert and --tls-key go together")
@@ -51,9 +55,16 @@ def run(args: argparse.Namespace) -> int:
     if settings.policy_hmac_key is None:
         raise ValueError("POLICY_HMAC_KEY is not set (the field policy redacts plate text)")
     parts = open_engine(settings)
+    cluster: ClusterCoordinator | None = None
     try:
         services = build_services(parts.database, settings, core=parts.core, blobs=parts.core.blobs)
-        parts.core.start_saved_cameras()
+        if cluster_enabled(settings, parts.database.dialect):
+            # Engines sharing this database split its cameras (engine.cluster).
+            leases = LeaseRepository(parts.database)
+            cluster = ClusterCoordinator(leases, parts.core, settings.cluster, site=settings.site)
+            cluster.start()
+        else:
+            parts.core.start_saved_cameras()
         known = {camera.source for camera in parts.core.cameras()}
         for source in args.camera:
             if source in known:
@@ -74,5 +85,7 @@ def run(args: argparse.Namespace) -> int:
         )
         uvicorn.Server(config).run()
     finally:
+        if cluster is not None:
+            cluster.close()
         parts.close()
     return 0

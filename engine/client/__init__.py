@@ -1,5 +1,6 @@
 """EngineClient protocol and its implementations (the console's only way into the engine)."""
 
 from engine.client.protocol import EngineClient, EventQuery, Subscription
+from engine.devices.payloads import DeviceConfigPatch
 
-__all__ = ["EngineClient", "EventQuery", "Subscription"]
+__all__ = ["DeviceConfigPatch", "EngineClient", "EventQuery", "Subscription"]

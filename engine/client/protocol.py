@@ -8,7 +8,9 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from engine.devices.payloads import DeviceConfigPatch
 from engine.domain import Camera, CameraStatus, Event, EventKind, FrameResult
+from engine.domain.device import CommandName, DeviceAck, DeviceCredentials, DeviceSummary, Reading
 
 # Paging offsets beyond any table; keeps values inside the databases' 64-bit integers.
 MAX_OFFSET = 2**31 - 1
@@ -28,7 +30,10 @@ class Subscription(Protocol):
 
 
 class EngineClient(Protocol):
-    """Cameras, live frames with their detections, events and snapshots."""
+    """Cameras, live frames with their detections, events and snapshots; the device fleet.
+    Device calls raise the services' errors (engine.services.errors): AccessDenied for a role
+    without fleet rights, NotFound, Conflict, InvalidInput, Unavailable (no device broker, or
+    no acknowledgement in time)."""
 
     def list_cameras(self) -> list[Camera]: ...
 
@@ -51,5 +56,39 @@ class EngineClient(Protocol):
     def get_event(self, event_id: str) -> Event | None: ...
 
     def get_snapshot(self, key: str) -> bytes: ...
+
+    # devices ----------------------------------------------------------------------------------
+    # No device subscription: the Fleet view polls list_devices/device_readings once a second.
+    def list_devices(self) -> list[DeviceSummary]: ...
+
+    def device_readings(
+        self,
+        device_id: str,
+        kind: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Reading]:
+        """Oldest first, at most `limit` (1..1000), from `since` (the device's clock)."""
+        ...
+
+    def send_command(
+        self, device_id: str, command: CommandName, *, duration_ms: int | None = None
+    ) -> DeviceAck:
+        """Publish BEEP, CAPTURE or REBOOT and wait (about 10 s at most) for the device's ack."""
+        ...
+
+    def push_config(self, device_id: str, patch: DeviceConfigPatch) -> DeviceAck | None:
+        """Set the device's retained config; its CONFIG ack, or None if it did not answer."""
+        ...
+
+    def register_device(
+        self, device_id: str, *, kind: str = "esp32", location: str | None = None
+    ) -> DeviceCredentials:
+        """Register a device; the credentials are shown this once."""
+        ...
+
+    def revoke_device(self, device_id: str) -> None:
+        """Revoke its key and MQTT login: the broker drops it, it shows offline (revoked)."""
+        ...
 
     def close(self) -> None: ...

@@ -50,6 +50,23 @@ class ServerSettings(BaseModel):
     rate_limit_per_s: float = Field(default=100.0, ge=0, description="0 = no limit")
     rate_limit_burst: int = Field(default=1000, ge=1)
     live_queue: int = Field(default=256, ge=1)
+    ice_servers: list[str] = Field(
+        default_factory=list,
+        description="ICE servers of the WebRTC video (e.g. stun:stun.example.org:3478); "
+        "none: host candidates only, nothing outside is contacted",
+    )
+
+
+class ClusterSettings(BaseModel):
+    """Engines sharing one database split its cameras by leases: each beats every
+    `heartbeat_s`, renews its leases for `lease_ttl_s`, and takes its fair share; a dead
+    engine's cameras move once its leases expire (engine.cluster)."""
+
+    enabled: bool | None = Field(default=None, description="None = on with PostgreSQL")
+    heartbeat_s: float = Field(default=3.0, gt=0, description="seconds between rounds")
+    lease_ttl_s: float = Field(
+        default=10.0, gt=0, description="a lease not renewed for this long can be taken"
+    )
 
 
 class Settings(BaseSettings):
@@ -70,6 +87,7 @@ class Settings(BaseSettings):
     events: EventSettings = Field(default_factory=EventSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     # Access control (#4). Secrets have no default: nothing secret lives in the repository.
     api_key: SecretStr | None = Field(
         default=None, alias="API_KEY", description="seed key for edge devices: upload/ingest only"

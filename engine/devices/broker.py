@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from engine.devices.lifetime import die_with_parent
+
 PLUGIN_GLOBS = (
     "/usr/lib/*/mosquitto_dynamic_security.so",
     "/usr/lib/mosquitto_dynamic_security.so",
@@ -45,10 +47,19 @@ class PrivateBroker:
     first start and kept in `<dir>/admin.secret` (mode 600), next to the plugin's own file of
     clients, roles and ACLs, so registered devices survive a restart."""
 
-    def __init__(self, state_dir: Path, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        die_with_parent: bool = False,
+    ) -> None:
         self.state_dir = Path(state_dir)
         self.host = host
         self.port = port or free_port()
+        # The broker ends with the thread that starts it (the demo's owner thread).
+        self._die_with_parent = die_with_parent
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -79,7 +90,10 @@ class PrivateBroker:
         )
         log = (self.state_dir / "mosquitto.log").open("ab")
         self._process = subprocess.Popen(
-            ["mosquitto", "-c", str(config)], stdout=log, stderr=subprocess.STDOUT
+            ["mosquitto", "-c", str(config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent() if self._die_with_parent else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -2,6 +2,7 @@
 
 from engine.domain.camera import Camera, CameraState, CameraStatus, DetectionSettings
 from engine.domain.detections import NO_TRACK, Detections, box_iou
+from engine.domain.device import DeviceAck, DeviceCredentials, DeviceSummary, Reading
 from engine.domain.event import Event, EventKind, utc_now
 from engine.domain.frame import Frame
 from engine.domain.frame_result import FrameResult
@@ -13,10 +14,14 @@ __all__ = [
     "CameraStatus",
     "DetectionSettings",
     "Detections",
+    "DeviceAck",
+    "DeviceCredentials",
+    "DeviceSummary",
     "Event",
     "EventKind",
     "Frame",
     "FrameResult",
+    "Reading",
     "box_iou",
     "utc_now",
 ]

@@ -26,6 +26,7 @@ from engine.server.routers import (
     plates,
     public,
     users,
+    webrtc,
 )
 from engine.services import (
     AccessDenied,
@@ -77,7 +78,7 @@ def create_app(
     app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]
     # event_reads before events: /events/recent must not be taken for an event id.
     modules = (public, auth, users, device_keys, audit, event_reads, events, ingest, analytics)
-    modules += (plates,)
+    modules += (plates, webrtc)
     for module in (*modules, cameras, live, fleet, images):
         app.include_router(module.router)
     app.include_router(metrics_router)

@@ -27,6 +27,7 @@ from engine.services.live import LiveService
 from engine.services.plates import PlateService
 from engine.services.stats import StatsService
 from engine.services.users import UserService
+from engine.services.video import VideoService
 from engine.services.watchlist import WatchlistService
 from engine.storage.blobs import BlobStore
 from engine.storage.database import Database
@@ -67,6 +68,7 @@ class Services:
     live: LiveService
     fleet: FleetService
     images: ImageService
+    video: VideoService
 
 
 def broker_logins(settings: Settings) -> BrokerLogins | None:
@@ -156,4 +158,5 @@ def build_services(
         images=ImageService(
             ImageRepository(db), fleet, ingest, blobs, audit, detector or settings_detector
         ),
+        video=VideoService(CameraRepository(db), audit, policy, core, settings.server.ice_servers),
     )

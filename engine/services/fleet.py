@@ -141,6 +141,8 @@ class FleetService:
             except BrokerLoginError as exc:
                 self._audit.record(principal, "device.revoke", target, Outcome.FAILED)
                 raise Unavailable("the device broker could not delete the login") from exc
+        # The broker drops it without its last will: the list shows why it went quiet.
+        self._fleet.mark_offline(device_id, "revoked")
         self._audit.record(principal, "device.revoke", target)
 
     def heartbeat(self, principal: Principal, device_id: str, body: Heartbeat) -> HeartbeatAck:

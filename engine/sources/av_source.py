@@ -7,13 +7,15 @@ without re-encoding, and because pts must survive into the overlay to keep boxes
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
 import av.error
 
 from engine.domain import Frame, utc_now
+from engine.domain.packet import VideoPacket
+from engine.sources.annexb import AnnexBPackets
 from engine.sources.base import SourceError
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,11 @@ def is_stream_url(url: str) -> bool:
 
 class AvVideoSource:
     """Decodes one file or stream. A looping file restarts at its end with pts continuing past
-    the last frame (monotonic), the first frame after the loop flagged as a discontinuity."""
+    the last frame (monotonic), the first frame after the loop flagged as a discontinuity.
+
+    `on_packet`, when given, gets every compressed H.264 packet (Annex B) before any frame
+    decoded from it is yielded, with the same pts as that frame: the relay to remote viewers
+    sends the camera's own bitstream and never decodes or encodes for them."""
 
     def __init__(
         self,
@@ -46,8 +52,10 @@ class AvVideoSource:
         start_offset_s: float = 0.0,
         first_index: int = 0,
         pts_offset: float = 0.0,
+        on_packet: Callable[[VideoPacket], None] | None = None,
     ) -> None:
         self.url = str(url)
+        self._on_packet = on_packet
         self.camera_id = camera_id
         self.loop = loop
         self._start_offset_s = start_offset_s
@@ -105,25 +113,41 @@ class AvVideoSource:
     def _decode(self) -> Iterator[Frame]:
         assert self._container is not None
         stream = self._container.streams.video[0]
-        base = None
+        relay = AnnexBPackets(stream, self.camera_id) if self._on_packet is not None else None
+        time_base = stream.time_base
+        assert time_base is not None  # FFmpeg gives every demuxed stream one
+        base: float | None = None  # the first packet's pts: packets and frames share it
         try:
-            for av_frame in self._container.decode(stream):
-                if av_frame.pts is None:
-                    continue
-                raw = float(av_frame.pts * av_frame.time_base)
-                if base is None:
-                    base = raw
-                pts = self._pts_offset + raw - (base if self._pts_offset else 0.0)
-                if self._last_pts is not None and pts <= self._last_pts:
-                    continue  # B-frame reorder glitches or a broken stream: keep pts monotonic
-                self._last_pts = pts
-                image = av_frame.to_ndarray(format="bgr24")
-                yield Frame(image, self._index, pts, utc_now(), self.camera_id)
-                self._index += 1
+            for packet in self._container.demux(stream):
+                av_frames = packet.decode()
+                if packet.pts is not None:
+                    raw = float(packet.pts * time_base)
+                    base = raw if base is None else base
+                    if relay is not None and self._on_packet is not None:
+                        sent = relay.convert(packet, self._source_pts(raw, base))
+                        if sent is not None:
+                            self._on_packet(sent)
+                for av_frame in av_frames:
+                    if av_frame.pts is None:
+                        continue
+                    raw = float(av_frame.pts * time_base)
+                    base = raw if base is None else base
+                    pts = self._source_pts(raw, base)
+                    if self._last_pts is not None and pts <= self._last_pts:
+                        continue  # B-frame reorder glitches or a broken stream: keep pts monotonic
+                    self._last_pts = pts
+                    image = av_frame.to_ndarray(format="bgr24")
+                    yield Frame(image, self._index, pts, utc_now(), self.camera_id)
+                    self._index += 1
         except av.error.EOFError:
             return
         except (av.error.FFmpegError, OSError) as exc:
             raise SourceError(f"decode failed on {self.url}: {_reason(exc)}") from None
+
+    def _source_pts(self, raw: float, base: float) -> float:
+        """Seconds on the source's monotonic clock: raw on the first open, continuing at the
+        offset after a loop or reconnect."""
+        return self._pts_offset + raw - (base if self._pts_offset else 0.0)
 
     def _restart(self) -> None:
         """Loop: reopen at the start; pts continue one frame period after the last one."""

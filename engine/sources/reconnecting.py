@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from engine.domain import CameraState, CameraStatus, Frame
+from engine.domain.packet import VideoPacket
 from engine.sources.av_source import AvVideoSource, is_stream_url
 from engine.sources.base import SourceError
 
@@ -46,6 +47,7 @@ class ReconnectingSource:
         on_status: Callable[[CameraStatus], None] = lambda status: None,
         backoff: Backoff | None = None,
         stop: threading.Event | None = None,
+        on_packet: Callable[[VideoPacket], None] | None = None,
     ) -> None:
         self.url = url
         self.camera_id = camera_id
@@ -54,6 +56,7 @@ class ReconnectingSource:
         self._on_status = on_status
         self._backoff = backoff or Backoff()
         self._stop = stop or threading.Event()
+        self._on_packet = on_packet
         self._next_index = 0
         self._pts_offset = 0.0
         self.fps = 0.0
@@ -70,6 +73,7 @@ class ReconnectingSource:
                 start_offset_s=self._start_offset_s if self._next_index == 0 else 0.0,
                 first_index=self._next_index,
                 pts_offset=self._pts_offset,
+                on_packet=self._on_packet,
             )
             try:
                 source.open()

@@ -92,4 +92,5 @@ from engine.storage import (  # noqa: E402,F401,I001
     models_alpr,
     models_devices,
     models_ingest,
+    models_leases,
 )

@@ -127,6 +127,8 @@ def train(args: argparse.Namespace) -> Path:
             plots=False,
             seed=0,
             patience=args.patience,
+            warmup_epochs=args.warmup_epochs,
+            close_mosaic=args.close_mosaic,
         )
     best = run_dir / "weights" / "best.pt"
     return best if best.is_file() else last
@@ -179,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--patience", type=int, default=100)
+    parser.add_argument(
+        "--warmup-epochs", type=float, default=3.0, help="0-1 when fine-tuning a trained .pt"
+    )
+    parser.add_argument(
+        "--close-mosaic", type=int, default=10, help="last epochs trained without mosaic"
+    )
     parser.add_argument("--project", type=Path, default=DEFAULT_PROJECT)
     parser.add_argument("--name", default=DEFAULT_NAME)
     parser.add_argument("--resume", action="store_true", help="continue the run's last.pt")

@@ -21,10 +21,11 @@ def make_console(qtbot, tmp_path):
     _drop_opencv_qt_paths()
     made = []
 
-    def make(demo: bool = True, **settings):
-        """`settings`: Settings fields beyond the data folder (e.g. detector={...})."""
+    def make(demo: bool = True, role: str = "admin", **settings):
+        """`settings`: Settings fields beyond the data folder (e.g. detector={...}); `role`:
+        the local user's role (roles.yaml), which decides whether plate text shows."""
         client = open_local_client(
-            Settings(SENTINEL_DATA_DIR=tmp_path / "data", **settings), demo=demo
+            Settings(SENTINEL_DATA_DIR=tmp_path / "data", **settings), demo=demo, role=role
         )
         window = MainWindow(EngineBridge(client))
         window.resize(1600, 900)

@@ -16,6 +16,7 @@ from engine.domain import Camera, Detections, DetectionSettings, box_iou
 from engine.vision import Detector, DetectorConfig, create_detector, register_detector
 from tests.console import moving_square as sq
 from tests.console import pasted_car as car
+from tests.console.outline_recorder import Drawn, record_outlines
 from tests.console.pixels import find_outline, pixels
 
 FRAMES = 130
@@ -36,30 +37,8 @@ def test_drawn_boxes_follow_the_square_frame_by_frame(make_console, qtbot, tmp_p
     tile = window.wall.tiles_of(str(camera.id))[0]
     analysed: dict[float, bool] = {}
     window.bridge.frame_ready.connect(lambda _cid, r: analysed.__setitem__(r.frame.pts, r.analysed))
-    drawn: dict[float, tuple[bool, np.ndarray | None, int]] = {}
-    grabbing = False
-
-    def on_painted(pts: float) -> None:
-        nonlocal grabbing
-        if grabbing or pts in drawn:
-            return
-        grabbing = True
-        result = tile.shown_result
-        rect = tile.picture_rect()
-        scale = rect.width() / result.frame.width
-        rgb = pixels(tile.grab().toImage())
-        grabbing = False
-        assert tile.shown_result is result  # the grab painted the same frame
-        det = result.detections
-        outline = None
-        if len(det):
-            colour = track_colour(int(det.track_id[0])).getRgb()[:3]
-            found = find_outline(rgb, colour, sq.SIZE * scale)
-            if found is not None:
-                outline = (found - [rect.x(), rect.y(), rect.x(), rect.y()]) / scale
-        drawn[pts] = (result.analysed, outline, len(det))
-
-    tile.painted.connect(on_painted)
+    drawn: Drawn = {}
+    on_painted = record_outlines(tile, drawn)
     end_pts = (FRAMES + 40) / sq.FPS  # past the loop boundary
     qtbot.waitUntil(lambda: max(drawn, default=0) > end_pts, timeout=30_000)
     tile.painted.disconnect(on_painted)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from engine.server.deps import PrincipalDep, ServicesDep, permission
@@ -68,7 +69,9 @@ async def upload(request: Request, principal: PrincipalDep, services: ServicesDe
         data = await file.read(services.images.max_upload_bytes + 1)
     finally:
         await form.close()
-    return services.images.upload(principal, data, device_id, location or "")
+    return await run_in_threadpool(
+        services.images.upload, principal, data, device_id, location or ""
+    )
 
 
 @router.get("/images", response_model=list[ImagePublic], openapi_extra=_READ)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from engine.server.deps import PrincipalDep, ServicesDep, permission
@@ -41,7 +42,8 @@ COMPONENTS: dict[str, Any] = _ENVELOPE.pop("$defs", {})
 async def ingest(request: Request, principal: PrincipalDep, services: ServicesDep) -> IngestResult:
     """One event or an array of up to 1,000; per-event results (stored, duplicate, denied)."""
     body = await request.body()
-    return services.ingest.ingest_body(principal, body)
+    # The database write blocks: in the thread pool, requests overlap their waits.
+    return await run_in_threadpool(services.ingest.ingest_body, principal, body)
 
 
 @router.post(
@@ -54,7 +56,7 @@ async def ingest_message(
 ) -> IngestResult:
     """A bus worker's envelope: `{"topic": ..., "payload": event or [events]}`."""
     body = await request.body()
-    return services.ingest.ingest_message(principal, body)
+    return await run_in_threadpool(services.ingest.ingest_message, principal, body)
 
 
 _MULTIPART = {
@@ -93,4 +95,4 @@ async def upload(request: Request, principal: PrincipalDep, services: ServicesDe
     # Read one byte past the limit: enough to know it is too large without reading it all.
     data = await file.read(services.ingest.max_upload_bytes + 1)
     await form.close()
-    return services.ingest.upload(principal, data)
+    return await run_in_threadpool(services.ingest.upload, principal, data)

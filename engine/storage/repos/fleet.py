@@ -120,6 +120,14 @@ class FleetRepository:
             session.expunge(row)
             return row
 
+    def mark_offline(self, device_id: str, reason: str) -> None:
+        """Offline with `reason` (e.g. revoked), last_seen unchanged; no-op for unknown ids."""
+        with self._db.sessions.begin() as session:
+            row = session.get(DeviceRow, device_id, with_for_update=True)
+            if row is not None:
+                row.online = False
+                row.status_reason = reason
+
     def set_config(
         self,
         device_id: str,

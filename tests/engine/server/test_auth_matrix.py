@@ -28,6 +28,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/register": {"device_id": "matrix-device"},
     "/config/{device_id}": {"config": {"fps": 5}},
     "/api/inference": {"filename": "0" * 32 + ".jpg"},
+    "/webrtc/offer": {"camera_id": CAM_A, "sdp": "v=0", "type": "offer"},
 }
 PATH_VALUES = {
     "event_id": str(uuid.uuid4()),

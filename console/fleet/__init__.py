@@ -1,0 +1,1 @@
+"""Fleet view: every device with its state, live sensor charts, commands, config, registration."""

@@ -1,0 +1,100 @@
+"""DeviceTableModel: every device of the fleet, one row each, in the engine's order (by id)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from engine.domain import DeviceSummary
+
+COLUMNS = ("Device", "Kind", "State", "Last seen", "Firmware", "Location")
+Index = QModelIndex | QPersistentModelIndex
+STATE_COLOURS = {"online": "#2e7d32", "offline": "#9e9e9e", "revoked": "#c62828"}
+
+
+def state_of(device: DeviceSummary) -> str:
+    """online, revoked (cut off by an installer) or offline."""
+    if device.online:
+        return "online"
+    return "revoked" if device.status == "revoked" else "offline"
+
+
+def ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "never"
+    seconds = max(0, int((now - when).total_seconds()))
+    if seconds < 2:
+        return "just now"
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class DeviceTableModel(QAbstractTableModel):
+    """`set_devices` replaces the rows; an unchanged list of ids updates in place, so the
+    table keeps its selection through the once-a-second refresh."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._devices: list[DeviceSummary] = []
+        self._now = datetime.now(timezone.utc)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt's API)
+        return 0 if parent.isValid() else len(self._devices)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        device = self._devices[index.row()]
+        state = state_of(device)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                device.device_id,
+                device.kind,
+                f"● {state}",
+                ago(device.last_seen, self._now),
+                device.firmware or "-",
+                device.location or "-",
+            )[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
+            return QColor(STATE_COLOURS[state])
+        if role == Qt.ItemDataRole.ToolTipRole and device.status:
+            return f"last status: {device.status}"
+        return None
+
+    def set_devices(self, devices: list[DeviceSummary]) -> None:
+        self._now = datetime.now(timezone.utc)
+        if [d.device_id for d in devices] == [d.device_id for d in self._devices]:
+            self._devices = list(devices)
+            if devices:
+                last = self.index(len(devices) - 1, len(COLUMNS) - 1)
+                self.dataChanged.emit(self.index(0, 0), last)
+            return
+        self.beginResetModel()
+        self._devices = list(devices)
+        self.endResetModel()
+
+    def device_at(self, row: int) -> DeviceSummary:
+        return self._devices[row]
+
+    def row_of(self, device_id: str) -> int | None:
+        for row, device in enumerate(self._devices):
+            if device.device_id == device_id:
+                return row
+        return None
+
+    def devices(self) -> list[DeviceSummary]:
+        return list(self._devices)

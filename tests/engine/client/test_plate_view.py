@@ -1,0 +1,74 @@
+"""Live plate reads through the in-process client: an ALPR camera's frame results carry each
+shown track's current read, on analysed and predicted frames, as the local user's role may see
+it; a policy that does not keep plates in clear hides them from every role."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from engine.client.local import open_local_client
+from engine.domain import Camera, CameraState, DetectionSettings, EventKind, FrameResult
+from engine.security.policy import MASK, mask
+from tests.engine.alpr.clip import write_moving_plate_clip
+from tests.engine.services.helpers import make_settings
+
+PLATE = "4XXF538"
+REDACTING_POLICY = """
+sources:
+  engine:
+    fields:
+      plate_text: redact
+      plate_normalized: redact
+"""
+
+
+@pytest.fixture(scope="module")
+def plate_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_moving_plate_clip(tmp_path_factory.mktemp("plates") / "moving_plate.mp4")
+
+
+def play(settings, clip: Path, role: str) -> tuple[list[FrameResult], list]:
+    """The clip once on an ALPR camera analysing every other frame, not paced by the clock."""
+    client = open_local_client(settings, realtime=False, role=role)
+    camera = Camera(name="gate", source=str(clip), detection=DetectionSettings(alpr=True, stride=2))
+    frames: list[FrameResult] = []
+    events: list = []
+    ended = threading.Event()
+    client.subscribe_events(events.append)
+    client.subscribe_status(
+        lambda s: s.camera_id == str(camera.id) and s.state is CameraState.STOPPED and ended.set()
+    )
+    client.subscribe_frames(str(camera.id), frames.append)
+    try:
+        client.add_camera(camera)
+        assert ended.wait(120), "the clip never finished"
+    finally:
+        client.close()
+    return frames, [e for e in events if e.kind is EventKind.PLATE]
+
+
+@pytest.mark.parametrize(
+    ("role", "policy", "shown", "event_text"),
+    [
+        ("admin", None, PLATE, PLATE),
+        ("operator", None, PLATE, PLATE),
+        ("labeler", None, mask(PLATE), mask(PLATE)),
+        ("admin", REDACTING_POLICY, MASK, None),  # stored as an HMAC only: never shown
+    ],
+)
+def test_live_plate_reads_by_role(tmp_path, plate_clip, role, policy, shown, event_text):
+    overrides = {}
+    if policy is not None:
+        (tmp_path / "policy.yaml").write_text(policy)
+        overrides["POLICY_FILE"] = str(tmp_path / "policy.yaml")
+    frames, plates = play(make_settings(tmp_path, **overrides), plate_clip, role)
+
+    with_plates = [f for f in frames if f.plates]
+    assert {f.analysed for f in with_plates} == {True, False}  # predicted frames keep the read
+    for f in with_plates:
+        assert set(f.plates) <= {int(t) for t in f.detections.track_id}
+    assert set(with_plates[-1].plates.values()) == {shown}  # the track's read as voted
+    assert [p.plate.text for p in plates] == [event_text]
