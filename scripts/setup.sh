@@ -13,7 +13,8 @@ for pkg in libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-ren
            libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
            cmake g++ libmosquitto-dev mosquitto mosquitto-clients \
            python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good \
-           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav; do
+           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
+           fonts-liberation2 fonts-freefont-ttf fonts-wqy-microhei; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_debs+=("$pkg")
 done
 if [ ${#need_debs[@]} -gt 0 ]; then

@@ -11,6 +11,7 @@ from engine.resources import resource_path
 TEXT_DETECTOR_MODEL = "ppocr_en_v3_det.onnx"
 TEXT_RECOGNIZER_MODEL = "ppocr_en_number_mobile_v2_rec.onnx"
 TEXT_RECOGNIZER_DICT = "ppocr_en_dict.txt"
+PLATE_RECOGNIZER_MODEL = "plate_rec_crnn.onnx"  # engine/alpr/training/train_plate_rec.py
 
 
 def bundled_model(name: str) -> Path:
