@@ -9,6 +9,8 @@ need_debs=()
 # Qt's xcb platform (a real desktop) and offscreen font rendering need these; the firmware's
 # host build (virtual devices, its unit tests) needs cmake, g++ and libmosquitto, tests a broker;
 # the RTSP tests' camera is GStreamer's RTSP server, run by the system python3 (python3-gi).
+# bench/alpr.py and the plate recogniser's training draw plates with the Liberation, FreeFont and
+# WenQuanYi fonts.
 for pkg in libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
            libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
            cmake g++ libmosquitto-dev mosquitto mosquitto-clients \
