@@ -40,3 +40,35 @@ def record_outlines(tile, drawn: Drawn):
 
     tile.painted.connect(on_painted)
     return on_painted
+
+
+def judge(
+    drawn: Drawn,
+    xs: np.ndarray,
+    frames: int,
+    unconfirmed: set[int],
+    excused: set[int],
+    *,
+    excuse_missing: bool = False,
+) -> list[tuple[str, int, float]]:
+    """The overlay rules on what was drawn: IoU >= 0.9 with the true square on analysed frames,
+    >= 0.8 on predicted ones outside `excused` (before the second analysed frame after the square
+    appears or reverses); frames in `unconfirmed` (a track not confirmed yet) are not judged.
+    `excuse_missing`: an excused frame may show no box at all (a remote picture whose boxes came
+    late). Returns (what, frame index, IoU) per failure."""
+    from engine.domain import box_iou
+
+    failures = []
+    for pts, (was_analysed, outline, _n) in sorted(drawn.items()):
+        index = round(pts * sq.FPS)
+        truth = sq.true_box(xs, index % frames)
+        iou = 0.0 if outline is None else float(box_iou(outline[None], truth[None])[0, 0])
+        if index in unconfirmed:
+            continue
+        if was_analysed and iou < 0.9:
+            failures.append(("measured", index, round(iou, 3)))
+        elif not was_analysed and index not in excused and iou < 0.8:
+            failures.append(("predicted", index, round(iou, 3)))
+        elif outline is None and not (excuse_missing and index in excused):
+            failures.append(("not drawn", index, 0.0))
+    return failures

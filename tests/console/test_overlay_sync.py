@@ -16,7 +16,7 @@ from engine.domain import Camera, Detections, DetectionSettings, box_iou
 from engine.vision import Detector, DetectorConfig, create_detector, register_detector
 from tests.console import moving_square as sq
 from tests.console import pasted_car as car
-from tests.console.outline_recorder import Drawn, record_outlines
+from tests.console.outline_recorder import Drawn, judge, record_outlines
 from tests.console.pixels import find_outline, pixels
 
 FRAMES = 130
@@ -59,19 +59,7 @@ def test_drawn_boxes_follow_the_square_frame_by_frame(make_console, qtbot, tmp_p
         if event % FRAMES == 0:
             unconfirmed |= window
 
-    failures = []
-    for pts, (was_analysed, outline, _n) in sorted(drawn.items()):
-        index = round(pts * sq.FPS)
-        truth = sq.true_box(xs, index % FRAMES)
-        iou = 0.0 if outline is None else float(box_iou(outline[None], truth[None])[0, 0])
-        if index in unconfirmed:
-            continue
-        if was_analysed and iou < 0.9:
-            failures.append(("measured", index, round(iou, 3)))
-        elif not was_analysed and index not in excused and iou < 0.8:
-            failures.append(("predicted", index, round(iou, 3)))
-        elif outline is None:
-            failures.append(("not drawn after a reversal", index, 0.0))
+    failures = judge(drawn, xs, FRAMES, unconfirmed, excused)
     assert not failures, failures
     shown = [p for p in drawn if p <= end_pts]
     expected = round((max(shown) - min(shown)) * sq.FPS) + 1

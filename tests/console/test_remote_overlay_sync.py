@@ -14,12 +14,12 @@ from console.video_wall.camera_tile import CameraTileWidget
 from engine.assembly import open_engine
 from engine.client.remote import login
 from engine.client.webrtc import WebRtcVideo
-from engine.domain import Camera, DetectionSettings, FrameResult, box_iou
+from engine.domain import Camera, DetectionSettings, FrameResult
 from engine.server import create_app
 from engine.services import build_services
 from engine.storage.repos.users import UserRepository
 from tests.console import moving_square as sq
-from tests.console.outline_recorder import Drawn, record_outlines
+from tests.console.outline_recorder import Drawn, judge, record_outlines
 from tests.engine.server.serving import running
 from tests.engine.services.helpers import PASSWORD, make_settings, password_hash
 
@@ -107,17 +107,4 @@ def _check(
             excused |= window
             if event == start:
                 unconfirmed |= window
-    failures = []
-    for pts, (was_analysed, outline, _n) in sorted(drawn.items()):
-        index = round(pts * sq.FPS)
-        truth = sq.true_box(xs, index % FRAMES)
-        iou = 0.0 if outline is None else float(box_iou(outline[None], truth[None])[0, 0])
-        if index in unconfirmed:
-            continue
-        if was_analysed and iou < 0.9:
-            failures.append(("measured", index, round(iou, 3)))
-        elif not was_analysed and index not in excused and iou < 0.8:
-            failures.append(("predicted", index, round(iou, 3)))
-        elif outline is None and index not in excused:
-            failures.append(("not drawn", index, 0.0))
-    return failures
+    return judge(drawn, xs, FRAMES, unconfirmed, excused, excuse_missing=True)
