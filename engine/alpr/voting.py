@@ -76,6 +76,11 @@ class PlateTrackSettings:
     min_box_width: float = 64.0  # px: smaller vehicles cannot show readable plates
     min_box_height: float = 48.0
     max_tracks_per_frame: int = 4  # cost cap when traffic is heavy: biggest vehicles first
+    # A vehicle that shows no plate (side view, plate hidden, too far) is not read on every
+    # analysed frame: after a miss the next try waits retry_after_s, doubling per miss in a row,
+    # and max_misses misses in a row end its reading. Bounds the cost of plate-less traffic.
+    retry_after_s: float = 0.3
+    max_misses: int = 3
     vehicle_classes: frozenset[int] = frozenset({2, 3, 5, 7})  # COCO car, motorcycle, bus, truck
 
 
@@ -87,6 +92,8 @@ class _TrackState:
     voted: VotedPlate | None = None
     done: bool = False
     last_pts: float = 0.0
+    misses: int = 0  # failed reads in a row
+    next_try: float = float("-inf")  # source pts before which it is not read again
     # Last good plate quad relative to its vehicle box (fractions of width/height): the next
     # read recognises it there directly instead of running the text detector again.
     hint: np.ndarray | None = None
@@ -126,7 +133,12 @@ class PlateTrackReader:
             if x2 - x1 < s.min_box_width or y2 - y1 < s.min_box_height:
                 continue
             state = self._tracks.get(tid)
-            if state is not None and (state.done or state.attempts >= s.max_reads):
+            if state is not None and (
+                state.done
+                or state.attempts >= s.max_reads
+                or state.misses >= s.max_misses
+                or state.last_pts < state.next_try
+            ):
                 continue
             rows.append(i)
         rows.sort(key=lambda i: -float(detections.area[i]))
@@ -155,7 +167,10 @@ class PlateTrackReader:
             read_ids.append(tid)
             if result is None:
                 state.hint = None  # the plate moved or is hidden: search the box again
+                state.misses += 1
+                state.next_try = frame.pts + self.settings.retry_after_s * 2 ** (state.misses - 1)
                 continue
+            state.misses = 0
             state.hint = _relative_quad(result.quad, box)
             state.reads.append(result)
             state.frames.append(frame.index)

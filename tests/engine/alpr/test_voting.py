@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
@@ -87,3 +88,25 @@ def test_clip_is_read_with_few_ocr_calls_and_stops_once_confident(tracked_clip, 
         f"\nvoting clip: {cpu * 1000 / len(results):.1f} ms CPU per vehicle track"
         f" ({tracks.ocr_calls} OCR calls, {len(tracked_clip)} frames)"
     )
+
+
+def test_a_vehicle_without_a_readable_plate_is_tried_rarely_and_then_left(plate_reader):
+    """car_o4n.jpg shows no plate: over 3 s of frames its track is read after 0, 0.3 and 0.9 s
+    (backoff doubling per miss) and then no more, instead of on every analysed frame."""
+    import cv2
+
+    from tests.engine.alpr import DATA
+
+    image = cv2.imread(str(DATA / "car_o4n.jpg"))
+    assert image is not None
+    height, width = image.shape[:2]
+    box = Detections(xyxy=[[0, 0, width - 1, height - 1]], score=[0.9], class_id=[2], track_id=[1])
+    tracks = PlateTrackReader(plate_reader, PlateTrackSettings())
+    read_at = []
+    for index in range(75):  # 3 s at 25 fps
+        pts = index / 25
+        frame = Frame(image=image, index=index, pts=pts, captured_at=datetime.now(timezone.utc))
+        if tracks.update(frame, box):
+            read_at.append(round(pts, 2))
+    assert read_at == [0.0, 0.32, 0.92]
+    assert tracks.current(1) is None and tracks.finish(1) is None
