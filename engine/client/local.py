@@ -17,6 +17,8 @@ from engine.devices.payloads import DeviceConfigPatch
 from engine.domain import Camera, CameraStatus, DetectionSettings, Event, FrameResult
 from engine.domain.device import CommandName, DeviceAck, DeviceCredentials, DeviceSummary, Reading
 from engine.resources import resource_path
+from engine.security.audit import AuditLog
+from engine.storage.repos.audit import AuditRepository
 
 # The demo wall: four distinct real clips of 24 fps or more (not the 12.5 fps parking lot).
 DEMO_CLIPS = (
@@ -143,9 +145,13 @@ def open_local_client(
 ) -> LocalEngineClient:
     """Start the in-process engine; with `demo`, make sure the bundled demo cameras exist (with
     `alpr` also the plate-reading one). `role` (roles file) decides whether plates show."""
-    plates = PlateView.for_role(settings, role)
     parts = open_engine(settings, realtime=realtime)
-    fleet = LocalFleet(parts.database, settings, local_principal(settings, role))
+    principal = local_principal(settings, role)
+    audit = AuditLog(AuditRepository(parts.database))
+    plates = PlateView.for_role(
+        settings, role, audit=lambda action, target: audit.record(principal, action, target)
+    )
+    fleet = LocalFleet(parts.database, settings, principal)
     client = LocalEngineClient(parts, plates, fleet)
     if demo:
         fleet.start_demo(settings.data_dir / "demo-fleet")

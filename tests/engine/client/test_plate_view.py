@@ -11,7 +11,10 @@ import pytest
 
 from engine.client.local import open_local_client
 from engine.domain import Camera, CameraState, DetectionSettings, EventKind, FrameResult
+from engine.security.audit import AuditLog
 from engine.security.policy import MASK, mask
+from engine.storage import Database
+from engine.storage.repos.audit import AuditRepository
 from tests.engine.alpr.clip import write_moving_plate_clip
 from tests.engine.services.helpers import make_settings
 
@@ -72,3 +75,12 @@ def test_live_plate_reads_by_role(tmp_path, plate_clip, role, policy, shown, eve
         assert set(f.plates) <= {int(t) for t in f.detections.track_id}
     assert set(with_plates[-1].plates.values()) == {shown}  # the track's read as voted
     assert [p.plate.text for p in plates] == [event_text]
+    # Shown in clear = audited as the local user, as the services audit a REST or live view.
+    db = Database.open(make_settings(tmp_path, **overrides).resolved_database_url())
+    try:
+        rows = AuditLog(AuditRepository(db)).entries(action="view.plate")
+    finally:
+        db.close()
+    clear = event_text == PLATE
+    assert [r.object for r in rows] == ([f"event:{plates[0].id}"] if clear else [])
+    assert all(r.actor.endswith(":console") for r in rows)
