@@ -104,6 +104,9 @@ class FieldPolicy:
             raise ValueError("the policy redacts fields: POLICY_HMAC_KEY must be set")
         self.rules = rules
         self._key = hmac_key or b""
+        # Per source, the governed fields that apply_policy changes (protected ones stay as
+        # they are), worked out once: the rules are frozen.
+        self._stored: dict[str, tuple[tuple[str, bool], ...]] = {}
 
     def allows_type(self, event_type: str) -> bool:
         if event_type in self.rules.deny_event_types:
@@ -115,13 +118,24 @@ class FieldPolicy:
         if not self.allows_type(str(payload.get(self.rules.event_type_field, ""))):
             return None
         out = dict(payload)
-        for name, mode in self.rules.modes(source).items():
-            if name not in out or mode is FieldMode.PROTECT:
+        for name, redact in self._stored_modes(source):
+            if name not in out:
                 continue
             value = out.pop(name)
-            if mode is FieldMode.REDACT and value is not None:
+            if redact and value is not None:
                 out[name + HMAC_SUFFIX] = self.hmac(str(value))
         return out
+
+    def _stored_modes(self, source: str) -> tuple[tuple[str, bool], ...]:
+        """(field, redact?) for each field of `source` that is dropped or redacted."""
+        found = self._stored.get(source)
+        if found is None:
+            modes = self.rules.modes(source).items()
+            found = tuple(
+                (n, m is FieldMode.REDACT) for n, m in modes if m is not FieldMode.PROTECT
+            )
+            self._stored[source] = found
+        return found
 
     def hmac(self, text: str) -> str:
         """The keyed HMAC of a folded plate key (watchlist entries and exact search use this)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import builtins
+import threading
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -30,6 +32,11 @@ class StoredDeviceKey:
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+# Per open Database, how many revocations (each counted twice) this process has made.
+_REVISIONS: weakref.WeakKeyDictionary[Database, int] = weakref.WeakKeyDictionary()
+_REVISION_LOCK = threading.Lock()
 
 
 class DeviceKeyRepository:
@@ -67,13 +74,27 @@ class DeviceKeyRepository:
 
     def revoke(self, key_id: uuid.UUID, at: datetime) -> bool:
         """Mark revoked (first revocation time wins); True when the key exists."""
-        with self._db.sessions.begin() as session:
-            row = session.get(DeviceKeyRow, key_id)
-            if row is None:
-                return False
-            if row.revoked_at is None:
-                row.revoked_at = at
-            return True
+        self._bump()  # before and after: a lookup racing the revocation is not cached
+        try:
+            with self._db.sessions.begin() as session:
+                row = session.get(DeviceKeyRow, key_id)
+                if row is None:
+                    return False
+                if row.revoked_at is None:
+                    row.revoked_at = at
+                return True
+        finally:
+            self._bump()
+
+    @property
+    def revision(self) -> int:
+        """Bumped around every revocation made in this process on this database (through any
+        repository): a cache of lookups (DeviceKeyService's) drops what it read before."""
+        return _REVISIONS.get(self._db, 0)
+
+    def _bump(self) -> None:
+        with _REVISION_LOCK:
+            _REVISIONS[self._db] = _REVISIONS.get(self._db, 0) + 1
 
     def touch(self, key_id: uuid.UUID, at: datetime) -> None:
         stmt = update(DeviceKeyRow).where(DeviceKeyRow.id == key_id).values(last_used=at)

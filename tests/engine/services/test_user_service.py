@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from engine.security import Permission, PrincipalKind
 from engine.services import AccessDenied, Conflict, InvalidCredentials, InvalidInput
 from engine.services.schemas import UserCreate
+from engine.storage.repos.device_keys import DeviceKeyRepository
 from tests.engine.services.helpers import API_KEY, PASSWORD, World
 
 
@@ -86,6 +89,17 @@ def test_device_keys_issue_authenticate_revoke(world: World) -> None:
         keys.authenticate(issued.token[:-4] + "AAAA")
     actions = [(r.action, r.outcome) for r in world.services.audit_log.entries()]
     assert ("device_key.revoke", "ok") in actions and ("auth.key", "failed") in actions
+
+
+def test_a_key_revoked_elsewhere_in_the_process_is_refused_at_once(world: World) -> None:
+    """Authentication remembers a good key for a few seconds; a revocation through any
+    repository on the same database (the fleet service has its own) still applies at once."""
+    keys = world.services.device_keys
+    issued = keys.issue(world.principal("installer"), "pole-18")
+    assert keys.authenticate(issued.token).name == keys.authenticate(issued.token).name
+    DeviceKeyRepository(world.db).revoke(issued.id, datetime.now(timezone.utc))
+    with pytest.raises(InvalidCredentials):
+        keys.authenticate(issued.token)
 
 
 @pytest.mark.parametrize("role", ["operator", "labeler", "supervisor"])
