@@ -135,8 +135,8 @@ class EngineCore:
         runner: CameraRunner | ProcessCameraRunner
         if self.settings.camera_workers == "process" and not camera.detection.alpr:
             # Parallelism comes from the processes: one inference thread each.
-            detector = self.settings.detector.model_copy(update={"threads": 1})
-            worker_settings = self.settings.model_copy(update={"detector": detector})
+            one_thread = self.settings.detector.model_copy(update={"threads": 1})
+            worker_settings = self.settings.model_copy(update={"detector": one_thread})
             runner = ProcessCameraRunner(camera, worker_settings, **callbacks)
         else:
             detector = self._detector_factory(camera)
