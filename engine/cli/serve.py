@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     from engine.assembly import open_engine
     from engine.cluster import ClusterCoordinator, cluster_enabled
+    from engine.devices.bus_bridge import BusBridge
     from engine.domain import Camera
     from engine.server import create_app
     from engine.services import build_services
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("POLICY_HMAC_KEY is not set (the field policy redacts plate text)")
     parts = open_engine(settings)
     cluster: ClusterCoordinator | None = None
+    bridge: BusBridge | None = None
     try:
         services = build_services(parts.database, settings, core=parts.core, blobs=parts.core.blobs)
         if cluster_enabled(settings, parts.database.dialect):
@@ -74,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
                 raise FileNotFoundError(f"no such video file: {source}")
             name = Path(source).stem if is_file else source.rsplit("/", 1)[-1] or source
             parts.core.add_camera(Camera(name=name, source=source, loop=is_file))
+        if settings.mqtt_broker and settings.mqtt_topic:
+            bridge = BusBridge(services.ingest, settings.mqtt_broker, settings.mqtt_topic).start()
         app = create_app(services, settings, core=parts.core, inference=parts.inference)
         config = uvicorn.Config(
             app,
@@ -85,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         )
         uvicorn.Server(config).run()
     finally:
+        if bridge is not None:
+            bridge.stop()
         if cluster is not None:
             cluster.close()
         parts.close()

@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         default=None, alias="MQTT_BROKER", description="mqtt://host:port of the device broker"
     )
     mqtt_topic_root: str = Field(default="smartstop", alias="MQTT_TOPIC_ROOT")
+    mqtt_topic: str | None = Field(
+        default=None,
+        alias="MQTT_TOPIC",
+        description="bus topic of event envelopes (seed 001, e.g. smartpole/events), ingested "
+        "as POST /ingest/message",
+    )
     mqtt_admin_user: str | None = Field(default=None, alias="MQTT_ADMIN_USER")
     mqtt_admin_password: SecretStr | None = Field(default=None, alias="MQTT_ADMIN_PASSWORD")
     policy_hmac_key: SecretStr | None = Field(
