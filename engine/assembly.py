@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.alpr.privacy import PlatePrivacy
@@ -22,6 +23,7 @@ from engine.storage import (
     SpoolingEventSink,
 )
 from engine.storage.repos.plates import PlateRecordWriter, PlateRepository
+from engine.storage.spool import EventWriter
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +55,19 @@ class EngineParts:
         self.database.close()
 
 
-def open_engine(settings: Settings, *, realtime: bool = True) -> EngineParts:
+def open_engine(
+    settings: Settings,
+    *,
+    realtime: bool = True,
+    forward_to: Callable[[BlobStore], EventWriter] | None = None,
+) -> EngineParts:
+    """The in-process engine. `forward_to` (edge mode) makes the writer of its events, e.g. a
+    central engine's intake: events are spooled on disk while it is away, not stored here."""
     database = Database.open(settings.resolved_database_url())
     blobs = BlobStore(settings.resolved_blobs_dir())
     events = EventRepository(database, snapshot_size=blobs.size)
-    sink = SpoolingEventSink(events, settings.resolved_spool_dir())
+    writer = forward_to(blobs) if forward_to is not None else events
+    sink = SpoolingEventSink(writer, settings.resolved_spool_dir())
     plates = PlateRepository(database)
     plate_sink = SpoolingEventSink(
         PlateRecordWriter(plates), settings.resolved_spool_dir() / "plates", model=PlateRecord

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from engine.cli import alpr, detect, serve, simulate_devices, user
+from engine.cli import alpr, detect, edge, serve, simulate_devices, user
 from engine.sources.base import SourceError
 from engine.vision.detector import DetectorError
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     alpr.add_parser(subparsers)
     user.add_parser(subparsers)
     serve.add_parser(subparsers)
+    edge.add_parser(subparsers)
     return parser
 
 

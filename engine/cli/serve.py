@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import Any
 
 from engine.config.settings import Settings
 
@@ -40,7 +41,6 @@ def run(args: argparse.Namespace) -> int:
     from engine.assembly import open_engine
     from engine.cluster import ClusterCoordinator, cluster_enabled
     from engine.devices.bus_bridge import BusBridge
-    from engine.domain import Camera
     from engine.server import create_app
     from engine.services import build_services
     from engine.storage.repos.leases import LeaseRepository
@@ -67,15 +67,7 @@ def run(args: argparse.Namespace) -> int:
             cluster.start()
         else:
             parts.core.start_saved_cameras()
-        known = {camera.source for camera in parts.core.cameras()}
-        for source in args.camera:
-            if source in known:
-                continue  # saved by an earlier run: already started
-            is_file = "://" not in source
-            if is_file and not Path(source).is_file():
-                raise FileNotFoundError(f"no such video file: {source}")
-            name = Path(source).stem if is_file else source.rsplit("/", 1)[-1] or source
-            parts.core.add_camera(Camera(name=name, source=source, loop=is_file))
+        add_sources(parts.core, args.camera)
         if settings.mqtt_broker and settings.mqtt_topic:
             bridge = BusBridge(services.ingest, settings.mqtt_broker, settings.mqtt_topic).start()
         app = create_app(services, settings, core=parts.core, inference=parts.inference)
@@ -95,3 +87,18 @@ def run(args: argparse.Namespace) -> int:
             cluster.close()
         parts.close()
     return 0
+
+
+def add_sources(core: Any, sources: list[str]) -> None:
+    """Add a camera per `--camera` SOURCE not saved by an earlier run (files loop)."""
+    from engine.domain import Camera
+
+    known = {camera.source for camera in core.cameras()}
+    for source in sources:
+        if source in known:
+            continue  # saved by an earlier run: already started
+        is_file = "://" not in source
+        if is_file and not Path(source).is_file():
+            raise FileNotFoundError(f"no such video file: {source}")
+        name = Path(source).stem if is_file else source.rsplit("/", 1)[-1] or source
+        core.add_camera(Camera(name=name, source=source, loop=is_file))
