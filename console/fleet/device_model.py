@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from console.list_table_model import Index, ListTableModel
 from engine.domain import DeviceSummary
 
 COLUMNS = ("Device", "Kind", "State", "Last seen", "Firmware", "Location")
-Index = QModelIndex | QPersistentModelIndex
 STATE_COLOURS = {"online": "#2e7d32", "offline": "#9e9e9e", "revoked": "#c62828"}
 
 
@@ -35,30 +35,20 @@ def ago(when: datetime | None, now: datetime) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-class DeviceTableModel(QAbstractTableModel):
+class DeviceTableModel(ListTableModel):
     """`set_devices` replaces the rows; an unchanged list of ids updates in place, so the
     table keeps its selection through the once-a-second refresh."""
 
+    columns = COLUMNS
+
     def __init__(self) -> None:
         super().__init__()
-        self._devices: list[DeviceSummary] = []
         self._now = datetime.now(timezone.utc)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt's API)
-        return 0 if parent.isValid() else len(self._devices)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        device = self._devices[index.row()]
+        device = self._rows[index.row()]
         state = state_of(device)
         if role == Qt.ItemDataRole.DisplayRole:
             return (
@@ -77,24 +67,24 @@ class DeviceTableModel(QAbstractTableModel):
 
     def set_devices(self, devices: list[DeviceSummary]) -> None:
         self._now = datetime.now(timezone.utc)
-        if [d.device_id for d in devices] == [d.device_id for d in self._devices]:
-            self._devices = list(devices)
+        if [d.device_id for d in devices] == [d.device_id for d in self._rows]:
+            self._rows = list(devices)
             if devices:
                 last = self.index(len(devices) - 1, len(COLUMNS) - 1)
                 self.dataChanged.emit(self.index(0, 0), last)
             return
         self.beginResetModel()
-        self._devices = list(devices)
+        self._rows = list(devices)
         self.endResetModel()
 
     def device_at(self, row: int) -> DeviceSummary:
-        return self._devices[row]
+        return self._rows[row]
 
     def row_of(self, device_id: str) -> int | None:
-        for row, device in enumerate(self._devices):
+        for row, device in enumerate(self._rows):
             if device.device_id == device_id:
                 return row
         return None
 
     def devices(self) -> list[DeviceSummary]:
-        return list(self._devices)
+        return list(self._rows)

@@ -5,27 +5,13 @@ and the bridge goes on; a replayed message stores nothing twice."""
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 from sqlalchemy import text
 
 from engine.devices.bus_bridge import BusBridge
 from tests.engine.devices.conftest import BROKER_HOST, BROKER_PORT, publish, wait_for
-from tests.engine.services.helpers import CAM_A, make_world
-
-
-def _event(**overrides) -> dict:
-    body = {
-        "id": str(uuid.uuid4()),
-        "camera_id": CAM_A,
-        "class_name": "car",
-        "score": 0.8,
-        "box": [1, 2, 3, 4],
-        "timestamp": "2026-02-01T10:00:00Z",
-    }
-    body.update(overrides)
-    return body
+from tests.engine.services.helpers import CAM_A, ingest_event, make_world
 
 
 def test_bus_envelopes_are_ingested_and_bad_ones_counted(tmp_path: Path, root: str) -> None:
@@ -35,11 +21,11 @@ def test_bus_envelopes_are_ingested_and_bad_ones_counted(tmp_path: Path, root: s
         world.services.ingest, f"mqtt://{BROKER_HOST}:{BROKER_PORT}", topic, client_id=root
     ).start()
     try:
-        batch = {"topic": topic, "payload": [_event(), _event(track_id=7)]}
+        batch = {"topic": topic, "payload": [ingest_event(), ingest_event(track_id=7)]}
         publish(topic, json.dumps(batch))
         publish(topic, b"{not json")
         publish(topic, json.dumps({"topic": topic, "payload": {"camera_id": CAM_A}}))
-        single = {"topic": topic, "payload": _event(class_name="bus")}
+        single = {"topic": topic, "payload": ingest_event(class_name="bus")}
         publish(topic, json.dumps(single))
         publish(topic, json.dumps(batch))  # the bus delivers it again
         wait_for(lambda: bridge.stats.received == 5, what="five bus messages")

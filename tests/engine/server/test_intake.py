@@ -18,10 +18,10 @@ from engine.security.policy import plate_hmac
 from engine.server import create_app
 from tests.engine.services.helpers import (
     API_KEY,
-    CAM_A,
     HMAC_KEY,
     PASSWORD,
     World,
+    ingest_event,
     make_settings,
     make_world,
 )
@@ -37,19 +37,6 @@ def app(database_url: str, tmp_path: Path) -> Iterator[tuple[World, TestClient]]
     world.close()
 
 
-def event(**overrides: Any) -> dict[str, Any]:
-    body = {
-        "id": str(uuid.uuid4()),
-        "camera_id": CAM_A,
-        "class_name": "car",
-        "score": 0.8,
-        "box": [1, 2, 3, 4],
-        "timestamp": "2026-02-01T10:00:00Z",
-    }
-    body.update(overrides)
-    return body
-
-
 def stored(world: World) -> int:
     with world.db.engine.connect() as connection:
         return int(connection.execute(text("SELECT count(*) FROM events")).scalar_one())
@@ -58,20 +45,21 @@ def stored(world: World) -> int:
 def test_batch_gives_per_event_results_and_a_retry_is_not_a_duplicate(app) -> None:
     world, client = app
     before = stored(world)
-    batch = [event(), event(event_type="person"), event()]
+    batch = [ingest_event(), ingest_event(event_type="person"), ingest_event()]
     first = client.post("/ingest", json=batch, headers=DEVICE)
     assert first.status_code == 200, first.text
     assert [r["status"] for r in first.json()["results"]] == ["stored", "denied", "stored"]
     again = client.post("/ingest", json=batch, headers=DEVICE).json()
     assert [r["status"] for r in again["results"]] == ["duplicate", "denied", "duplicate"]
     assert stored(world) == before + 2
-    single = client.post("/ingest", json=event(), headers=DEVICE).json()
+    single = client.post("/ingest", json=ingest_event(), headers=DEVICE).json()
     assert single["stored"] == 1
 
 
 def test_bus_envelope_goes_through_the_same_intake(app) -> None:
     world, client = app
-    body = {"topic": "smartpole/events", "payload": [event(), event(class_name="face")]}
+    payload = [ingest_event(), ingest_event(class_name="face")]
+    body = {"topic": "smartpole/events", "payload": payload}
     answer = client.post("/ingest/message", json=body, headers=DEVICE)
     assert answer.status_code == 200, answer.text
     assert (answer.json()["stored"], answer.json()["denied"]) == (1, 1)
@@ -80,7 +68,7 @@ def test_bus_envelope_goes_through_the_same_intake(app) -> None:
 def test_redacted_plate_is_stored_only_as_its_hmac(app) -> None:
     world, client = app
     plate = "4XAB738"
-    item = event(plate_text=plate, plate_normalized=plate, driver_name="Jane Roe")
+    item = ingest_event(plate_text=plate, plate_normalized=plate, driver_name="Jane Roe")
     assert client.post("/ingest", json=item, headers=DEVICE).json()["stored"] == 1
     attributes = world.services.ingest._events.attributes(uuid.UUID(item["id"]))
     assert attributes is not None
@@ -95,7 +83,7 @@ def test_redacted_plate_is_stored_only_as_its_hmac(app) -> None:
 
 
 def _too_many() -> list[dict[str, Any]]:
-    return [event() for _ in range(1001)]
+    return [ingest_event() for _ in range(1001)]
 
 
 @pytest.mark.parametrize(
@@ -127,11 +115,11 @@ def test_bad_bodies_are_4xx_with_a_clear_message_and_store_nothing(
     world, client = app
     case = request.node.callspec.id  # e.g. "postgres-wrong-type"
     bodies = {
-        "wrong-type": [event(), event(score="high")],
+        "wrong-type": [ingest_event(), ingest_event(score="high")],
         "too-many": _too_many(),
-        "path-trick": [event(), event(snapshot="../../etc/passwd")],
-        "unknown-blob": [event(snapshot="uploads/2026/01/01/nothing.jpg")],
-        "nested-extra": [event(plate={"text": "X"})],
+        "path-trick": [ingest_event(), ingest_event(snapshot="../../etc/passwd")],
+        "unknown-blob": [ingest_event(snapshot="uploads/2026/01/01/nothing.jpg")],
+        "nested-extra": [ingest_event(plate={"text": "X"})],
     }
     json_body = next((b for name, b in bodies.items() if case.endswith(name)), None)
     before = stored(world)
@@ -157,7 +145,7 @@ def test_upload_stores_a_real_image_and_its_key_works_as_a_snapshot(app) -> None
     blob = answer.json()
     assert (blob["width"], blob["height"], blob["content_type"]) == (32, 24, "image/png")
     assert world.services.ingest._blobs.read(blob["key"]) == _png()
-    result = client.post("/ingest", json=event(snapshot=blob["key"]), headers=DEVICE).json()
+    result = client.post("/ingest", json=ingest_event(snapshot=blob["key"]), headers=DEVICE).json()
     assert result["stored"] == 1
 
 

@@ -3,6 +3,7 @@ real database, one user per role, and events on two cameras."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
@@ -87,3 +88,17 @@ def make_world(url: str, tmp: Path, **settings: object) -> World:
         events[camera].append(event)
     repo.add_many([*events[CAM_A], *events[CAM_B]])
     return World(db, services, events)
+
+
+def ingest_event(**overrides: object) -> dict[str, object]:
+    """One /ingest event body as an edge producer sends it (a fresh id each call)."""
+    body: dict[str, object] = {
+        "id": str(uuid.uuid4()),
+        "camera_id": CAM_A,
+        "class_name": "car",
+        "score": 0.8,
+        "box": [1, 2, 3, 4],
+        "timestamp": "2026-02-01T10:00:00Z",
+    }
+    body.update(overrides)
+    return body

@@ -17,7 +17,12 @@ def test_own_model_is_recognised_with_its_class_names():
     detector = load_detector(model=resource_path("models", "yolo11n_vehicles_320.onnx"))
     assert detector.input_size == 320  # the export's fixed input
     assert list(detector.class_names.values()) == [
-        "person", "bicycle", "car", "motorcycle", "bus", "truck"
+        "person",
+        "bicycle",
+        "car",
+        "motorcycle",
+        "bus",
+        "truck",
     ]
 
 
