@@ -1,4 +1,6 @@
-"""`sentinel-engine alpr`: licence plates in images and videos, one JSON object per plate."""
+"""`sentinel-engine alpr`: licence plates in images and videos, one JSON object per plate.
+
+Plate text is masked ("4X•••38") unless `--show-plates` is given (engine.cli.plate_access)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import cv2
 from engine.alpr.normalize import REGIONS
 from engine.alpr.reader import PlateRead, PlateReader, PlateReaderSettings
 from engine.alpr.voting import PlateTrackReader, PlateTrackSettings, TrackPlate
+from engine.cli.plate_access import add_plate_arguments, open_plate_text
 from engine.pipeline import CameraPipeline
 from engine.sources.av_source import AvVideoSource
 from engine.vision import Detector, load_detector
@@ -28,6 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--region", default="auto", choices=REGIONS, help="plate format")
     parser.add_argument("--frames", type=int, help="only the first N frames of each video")
     parser.add_argument("--jsonl", action="store_true", help="one JSON object per plate")
+    add_plate_arguments(parser, role_required=False)
     parser.set_defaults(run=run)
 
 
@@ -36,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise FileNotFoundError(f"no such file: {', '.join(missing)}")
+    # Audited (or refused) before any plate is read, so nothing is printed unaccounted for.
+    plate_text = open_plate_text(args, "view.plate", "alpr:" + ",".join(args.paths))
     reader = PlateReader(settings=PlateReaderSettings(region=args.region))
     detector = load_detector(classes=VEHICLES)
     for path, source in zip(paths, args.paths, strict=True):
@@ -44,13 +50,16 @@ def run(args: argparse.Namespace) -> int:
         else:
             records = _read_video(path, source, reader, detector, args.frames)
         for record in records:
+            record["text"] = plate_text.shown(record["text"])
+            if "raw" in record:
+                record["raw"] = plate_text.shown(record["raw"])
             _emit(record, args.jsonl)
     return 0
 
 
 def _emit(record: dict[str, Any], jsonl: bool) -> None:
     if jsonl:
-        sys.stdout.write(json.dumps(record) + "\n")
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
         where = f" track {record['track_id']}" if "track_id" in record else ""
         sys.stdout.write(

@@ -75,6 +75,20 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, alias="SENTINEL_DATA_DIR")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     blobs_dir: Path | None = Field(default=None, alias="BLOBS_DIR")
+    # Blobs in S3 (or any S3-compatible store) instead of BLOBS_DIR (engine.storage.s3_blobs).
+    # Without S3_ACCESS_KEY_ID boto3 finds credentials itself (AWS_* variables, instance role).
+    blobs_url: str | None = Field(
+        default=None, alias="BLOBS_URL", description="s3://bucket/prefix; None = BLOBS_DIR"
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, alias="S3_ENDPOINT_URL", description="e.g. http://minio:9000; None = AWS"
+    )
+    s3_region: str | None = Field(default=None, alias="S3_REGION")
+    s3_access_key_id: str | None = Field(default=None, alias="S3_ACCESS_KEY_ID")
+    s3_secret_access_key: SecretStr | None = Field(default=None, alias="S3_SECRET_ACCESS_KEY")
+    s3_timeout_s: float = Field(
+        default=5.0, gt=0, alias="S3_TIMEOUT_S", description="connect and read timeout"
+    )
     spool_dir: Path | None = Field(default=None, alias="SPOOL_DIR")
     site: str = Field(default="local", alias="SENTINEL_SITE")
     camera_workers: Literal["thread", "process"] = Field(

@@ -1,16 +1,41 @@
-"""BlobStore: snapshots and other binary evidence as files under one root directory."""
+"""Blob stores: snapshots and other binary evidence by key. `BlobStore` keeps them as files under
+one root directory; engine.storage.s3_blobs keeps them in S3. Both have the `BlobStorage` face."""
 
 from __future__ import annotations
 
 import os
-import re
-import uuid
+from collections.abc import Iterator
 from contextlib import suppress
-from datetime import datetime, timezone
-from pathlib import Path, PurePosixPath
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
 
-_SUFFIX = re.compile(r"^(\.[A-Za-z0-9]{1,10})?$")
-_TMP_PREFIX = ".tmp-"
+from engine.storage.blob_keys import TMP_PREFIX, check_key, new_key
+
+
+class BlobStoreUnavailable(OSError):
+    """The store cannot be reached or refuses us (S3 endpoint down, bucket missing, credentials
+    refused); nothing was written. The message says which, never the data."""
+
+
+class BlobStorage(Protocol):
+    """What the engine needs of a blob store (keys: engine.storage.blob_keys). `read` and
+    `size` raise FileNotFoundError for a missing blob, every method ValueError for an unsafe key
+    and BlobStoreUnavailable when the store cannot answer."""
+
+    def put(
+        self, data: bytes, *, prefix: str, suffix: str = ".jpg", when: datetime | None = None
+    ) -> str: ...
+
+    def read(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def size(self, key: str) -> int: ...
+
+    def delete(self, key: str) -> int: ...
+
+    def total_bytes(self) -> int: ...
 
 
 class BlobStore:
@@ -29,12 +54,14 @@ class BlobStore:
     ) -> str:
         """Store `data` under `<prefix>/<yyyy>/<mm>/<dd>/<uuid><suffix>` (date of `when`, UTC,
         default now) and return its key."""
-        if not _SUFFIX.match(suffix):
-            raise ValueError(f"bad blob suffix {suffix!r}")
-        day = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
-        key = f"{prefix.strip('/')}/{day:%Y/%m/%d}/{uuid.uuid4().hex}{suffix}"
+        key = new_key(prefix, suffix, when)
+        self.write(key, data)
+        return key
+
+    def write(self, key: str, data: bytes) -> None:
+        """Store `data` under exactly `key` (replacing it), atomically."""
         path = self._path(key)
-        tmp = path.with_name(f"{_TMP_PREFIX}{path.name}")
+        tmp = path.with_name(f"{TMP_PREFIX}{path.name}")
         # Retention may remove an emptied day folder between mkdir and open: try again.
         for attempt in range(3):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +80,6 @@ class BlobStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        return key
 
     def read(self, key: str) -> bytes:
         """The blob's bytes; FileNotFoundError if there is none."""
@@ -87,27 +113,32 @@ class BlobStore:
     def total_bytes(self) -> int:
         """Bytes of every file under the root, half-written temporaries included."""
         total = 0
+        for entry in self._files():
+            with suppress(FileNotFoundError):
+                total += entry.stat(follow_symlinks=False).st_size
+        return total
+
+    def list_keys(self) -> Iterator[str]:
+        """Every stored key (half-written temporaries excluded), in no particular order."""
+        for entry in self._files():
+            if not entry.name.startswith(TMP_PREFIX):
+                yield Path(entry.path).relative_to(self.root).as_posix()
+
+    def _files(self) -> Iterator[os.DirEntry[str]]:
         stack = [str(self.root)]
         while stack:
-            # Retention may delete files and prune folders while we walk: gone means 0 bytes.
+            # Retention (or the write-behind uploader) may delete files and prune folders while
+            # we walk: what is gone is skipped.
             with suppress(FileNotFoundError), os.scandir(stack.pop()) as entries:
                 for entry in entries:
                     with suppress(FileNotFoundError):
                         if entry.is_dir(follow_symlinks=False):
                             stack.append(entry.path)
                         elif entry.is_file(follow_symlinks=False):
-                            total += entry.stat(follow_symlinks=False).st_size
-        return total
+                            yield entry
 
     def _path(self, key: str) -> Path:
-        if not key or "\\" in key or "\x00" in key:
-            raise ValueError(f"bad blob key {key!r}")
-        parts = PurePosixPath(key).parts
-        if PurePosixPath(key).is_absolute() or any(p in ("", ".", "..") for p in parts):
-            raise ValueError(f"blob key escapes the store: {key!r}")
-        if parts[-1].startswith(_TMP_PREFIX):
-            raise ValueError(f"bad blob key {key!r}")
-        path = self.root.joinpath(*parts)
+        path = self.root.joinpath(*check_key(key))
         # Resolving catches symlinks inside the root that point outside it.
         if not path.resolve().is_relative_to(self._resolved_root):
             raise ValueError(f"blob key escapes the store: {key!r}")

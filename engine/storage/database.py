@@ -54,7 +54,12 @@ class Database:
         elif parsed.get_backend_name() == "postgresql":
             # Fail fast when the server is unreachable instead of hanging a camera thread.
             connect_args["connect_timeout"] = connect_timeout_s
-        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        pool: dict[str, Any] = {}
+        if parsed.get_backend_name() == "postgresql":
+            # A server answers many requests at once (uvicorn's thread pool): with SQLAlchemy's
+            # 5 pooled connections the rest were opened and closed per request.
+            pool = {"pool_size": 10, "max_overflow": 20}
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **pool)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         try:

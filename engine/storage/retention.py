@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from engine.config.settings import RetentionSettings
 from engine.domain import utc_now
-from engine.storage.blobs import BlobStore
+from engine.storage.blobs import BlobStorage
 from engine.storage.repos.events import EventRepository
 from engine.storage.repos.plates import PlateRepository
 
@@ -44,7 +44,7 @@ class RetentionEnforcer:
     def __init__(
         self,
         events: EventRepository,
-        blobs: BlobStore,
+        blobs: BlobStorage,
         settings: RetentionSettings,
         plates: PlateRepository | None = None,
     ) -> None:

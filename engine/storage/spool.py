@@ -20,9 +20,16 @@ log = logging.getLogger(__name__)
 _SEGMENT_BYTES = 4 * 1024 * 1024  # a replayed segment is read whole, so keep segments small
 _REPLAY_BATCH = 500
 _SEGMENT = re.compile(r"^segment-\d{12}\.jsonl$")  # zero-padded: name order is write order
-# The database refused these events themselves (bad data), not the connection: retrying
-# would block every later event behind them, so they go to a dead-letter file instead.
-_POISON = (IntegrityError, DataError)
+
+
+class EventsRefused(Exception):
+    """A writer's store refused these events themselves (e.g. a central engine's 422), not the
+    connection: they are dead-lettered like the database's own data errors."""
+
+
+# The store refused these events themselves (bad data), not the connection: retrying would
+# block every later event behind them, so they go to a dead-letter file instead.
+_POISON = (IntegrityError, DataError, EventsRefused)
 
 
 @runtime_checkable

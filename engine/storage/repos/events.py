@@ -166,14 +166,18 @@ class EventRepository:
             return sqlite.insert(EventRow).on_conflict_do_nothing().returning(EventRow.id)
         return postgresql.insert(EventRow).on_conflict_do_nothing().returning(EventRow.id)
 
+    def _size_of(self, snapshot: str | None) -> int:
+        """snapshot_bytes of an event with this snapshot key (0 without one)."""
+        if not snapshot or self._snapshot_size is None:
+            return 0
+        try:
+            return self._snapshot_size(snapshot)
+        except (OSError, ValueError):
+            return 0  # no such blob (or a foreign key format): the row is still worth keeping
+
     def _to_row(self, event: Event) -> dict[str, Any]:
         x1, y1, x2, y2 = event.box
-        size = 0
-        if event.snapshot and self._snapshot_size is not None:
-            try:
-                size = self._snapshot_size(event.snapshot)
-            except (OSError, ValueError):
-                size = 0  # no such blob (or a foreign key format): the row is still worth keeping
+        size = self._size_of(event.snapshot)
         return {
             "id": event.id,
             "site": event.site,

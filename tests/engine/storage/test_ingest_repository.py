@@ -1,10 +1,14 @@
-"""IngestRepository.add_with_attributes: the same answers and rows on SQLite and PostgreSQL
-(PostgreSQL writes the batch as one JSON document, SQLite row by row)."""
+"""IngestRepository.add_with_attributes and add_json_with_attributes: the same answers and rows
+on SQLite and PostgreSQL (PostgreSQL writes the batch as one JSON document, SQLite row by
+row)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+
+from pydantic import TypeAdapter
+from sqlalchemy import text
 
 from engine.domain import Event
 from engine.storage.repos.ingest import IngestRepository
@@ -70,3 +74,27 @@ def test_an_empty_batch_writes_nothing(db) -> None:
     repo = IngestRepository(db)
     assert repo.add_with_attributes([], {uuid.uuid4(): {"x": 1}}, "ingest") == set()
     assert repo.count() == 0
+
+
+def test_events_given_as_json_are_stored_as_the_same_events(db) -> None:
+    sizes = {"uploads/a.jpg": 1234}
+    repo = IngestRepository(db, snapshot_size=lambda key: sizes[key])
+    first = _event(snapshot="uploads/a.jpg")
+    twin = _event(id=first.id, camera_id="cam-twin")  # same id later in the batch
+    plain = _event(kind="left", camera_id="cam-3")
+    batch = [first, twin, plain]
+    # Event's JSON form without the site (as an intake writes it): the site is 'local'.
+    as_json = TypeAdapter(list[Event]).dump_json(batch, exclude={"__all__": {"site", "plate"}})
+    attributes = {first.id: {"event_type": "car"}, plain.id: {"event_type": "car", "lane": 2}}
+
+    inserted = repo.add_json_with_attributes(
+        as_json, [e.snapshot for e in batch], attributes, "ingest"
+    )
+
+    assert inserted == {first.id, plain.id}
+    assert repo.get(first.id) == first  # the first of the two wins
+    assert repo.get(plain.id) == plain
+    assert repo.attributes(plain.id) == {"event_type": "car", "lane": 2}
+    with db.engine.connect() as connection:
+        query = text("SELECT snapshot_bytes FROM events ORDER BY snapshot_bytes")
+        assert connection.execute(query).scalars().all() == [0, 1234]

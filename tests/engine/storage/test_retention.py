@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from engine.config.settings import RetentionSettings
 from engine.domain import Event
-from engine.storage import BlobStore, EventRepository, RetentionEnforcer, RetentionWorker
+from engine.storage import EventRepository, RetentionEnforcer, RetentionWorker
+from engine.storage.blobs import BlobStorage
 
 from .helpers import T0, MakeEvent
 
@@ -13,7 +14,7 @@ NOW = T0 + timedelta(days=100)
 
 
 def stored_with_snapshot(
-    repo: EventRepository, blobs: BlobStore, make_event: MakeEvent, age_days: float, size: int
+    repo: EventRepository, blobs: BlobStorage, make_event: MakeEvent, age_days: float, size: int
 ) -> Event:
     when = NOW - timedelta(days=age_days)
     key = blobs.put(b"j" * size, prefix="snapshots/cam-a", when=when)
@@ -23,7 +24,7 @@ def stored_with_snapshot(
 
 
 def test_events_past_max_age_go_with_their_snapshots(
-    events_repo: EventRepository, blobs: BlobStore, make_event: MakeEvent
+    events_repo: EventRepository, blobs: BlobStorage, make_event: MakeEvent
 ) -> None:
     old = [stored_with_snapshot(events_repo, blobs, make_event, 40 + n, 100) for n in range(3)]
     old.append(make_event(timestamp=NOW - timedelta(days=31)))  # no snapshot
@@ -41,7 +42,7 @@ def test_events_past_max_age_go_with_their_snapshots(
 
 
 def test_a_snapshot_another_event_still_uses_is_kept(
-    events_repo: EventRepository, blobs: BlobStore, make_event: MakeEvent
+    events_repo: EventRepository, blobs: BlobStorage, make_event: MakeEvent
 ) -> None:
     old = stored_with_snapshot(events_repo, blobs, make_event, 40, 100)
     sharing = make_event(timestamp=NOW, snapshot=old.snapshot)
@@ -52,7 +53,7 @@ def test_a_snapshot_another_event_still_uses_is_kept(
 
 
 def test_over_the_byte_budget_the_oldest_snapshots_go_first(
-    events_repo: EventRepository, blobs: BlobStore, make_event: MakeEvent
+    events_repo: EventRepository, blobs: BlobStorage, make_event: MakeEvent
 ) -> None:
     # Stored out of age order, so insertion order cannot pass for age order.
     ages = [3, 5, 1, 4, 2]
@@ -72,7 +73,7 @@ def test_over_the_byte_budget_the_oldest_snapshots_go_first(
 
 
 def test_the_worker_enforces_while_running_and_stops(
-    events_repo: EventRepository, blobs: BlobStore, make_event: MakeEvent
+    events_repo: EventRepository, blobs: BlobStorage, make_event: MakeEvent
 ) -> None:
     for age in (50, 45, 40):
         stored_with_snapshot(events_repo, blobs, make_event, age, 10)
