@@ -27,7 +27,7 @@ from engine.domain.packet import VideoPacket
 from engine.frame_ring import FrameRingWriter
 from engine.pipeline import StageTimes
 from engine.pipeline_factory import build_pipeline
-from engine.storage.blobs import BlobStore
+from engine.storage.blob_factory import open_blob_store
 
 log = logging.getLogger(__name__)
 TIMES_EVERY_S = 0.5  # how often stage times go up (for /metrics and benchmarks)
@@ -134,7 +134,9 @@ class ResultPublisher:
 def run_worker(spec: WorkerSpec, conn: Connection) -> None:
     """A camera process's entry point: runs the camera until told to stop or the engine goes."""
     from engine.core import detector_for  # the registry's backends load in this process
+    from engine.security.log_redaction import install_log_redaction
 
+    install_log_redaction()  # a spawned child logs through logging.lastResort: no plates there
     _yield_to_display()
     channel = WorkerChannel(conn)
     camera = spec.camera
@@ -149,7 +151,7 @@ def run_worker(spec: WorkerSpec, conn: Connection) -> None:
         )
         channel.send(("done",))
         return
-    blobs = BlobStore(spec.settings.resolved_blobs_dir())
+    blobs = open_blob_store(spec.settings, write_behind=True, check=False)
     pipeline = build_pipeline(camera, detector, spec.settings, blobs)
     ring = FrameRingWriter(spec.ring_slots)
     publisher = ResultPublisher(channel, ring, pipeline.times)

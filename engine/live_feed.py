@@ -1,4 +1,5 @@
-"""LiveFeed: the core's frame results and events fanned out to many remote viewers.
+"""LiveFeed: the core's frame results, events and camera states fanned out to many remote
+viewers.
 
 Camera threads publish; each subscriber has its own bounded queue. A subscriber that does not
 keep up loses its oldest messages (counted, and told so), so a slow viewer never stalls a
@@ -14,12 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.domain import Event, FrameResult
-from engine.domain.live import LiveDetections, LiveEvent, LivePong
+from engine.domain import CameraStatus, Event, FrameResult
+from engine.domain.live import LiveDetections, LiveEvent, LivePong, LiveStatus
 
 # Topics of EngineCore (engine.core) this feed listens to.
 FRAMES_TOPIC = "frames"
 EVENTS_TOPIC = "events"
+STATUS_TOPIC = "status"
 
 
 class LiveQueue:
@@ -84,6 +86,7 @@ class LiveFeed:
     def attach(self, subscribe: Callable[[str, Callable[[Any], None]], Any]) -> LiveFeed:
         self._handles.append(subscribe(FRAMES_TOPIC, self.publish_result))
         self._handles.append(subscribe(EVENTS_TOPIC, self.publish_event))
+        self._handles.append(subscribe(STATUS_TOPIC, self.publish_status))
         return self
 
     def detach(self) -> None:
@@ -117,6 +120,10 @@ class LiveFeed:
     def publish_event(self, event: Event) -> None:
         if self._queues:
             self.publish(LiveEvent(camera_id=event.camera_id, event=event))
+
+    def publish_status(self, status: CameraStatus) -> None:
+        if self._queues:
+            self.publish(LiveStatus(camera_id=status.camera_id, status=status))
 
     def publish(self, message: BaseModel) -> None:
         for queue in self._queues:  # a tuple swapped whole under the lock: safe to iterate

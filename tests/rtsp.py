@@ -20,9 +20,11 @@ class RtspCamera:
     """Streams `clip` looped at rtsp://127.0.0.1:PORT/cam. `stop` and `restart` act like a
     camera going away and coming back at the same address."""
 
-    def __init__(self, clip: Path, path: str = "/cam") -> None:
+    def __init__(self, clip: Path, path: str = "/cam", send_log: Path | None = None) -> None:
+        """`send_log`: where the server writes each frame's send time (tests/rtsp_server.py)."""
         self.clip = clip
         self.path = path
+        self.send_log = send_log
         self.port = 0
         self.url = ""
         self._process: subprocess.Popen[str] | None = None
@@ -41,6 +43,8 @@ class RtspCamera:
     def _launch(self) -> str:
         command = [SYSTEM_PYTHON, str(SCRIPT), str(self.clip), "--port", str(self.port)]
         command += ["--path", self.path]
+        if self.send_log is not None:
+            command += ["--send-log", str(self.send_log)]
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )

@@ -2,8 +2,13 @@
 H.264 as is (no re-encode), looped without end.
 
 Run by Debian's /usr/bin/python3 (its python3-gi is not in the venv), so it imports nothing of
-Sentinel's. Usage: rtsp_server.py CLIP [--port P] [--path /cam]. Prints `READY rtsp://...` on
-stdout once it listens. Timestamps keep growing across loops, as a live camera's do.
+Sentinel's. Usage: rtsp_server.py CLIP [--port P] [--path /cam] [--send-log FILE]. Prints
+`READY rtsp://...` on stdout once it listens. Timestamps keep growing across loops, as a live
+camera's do.
+
+`--send-log FILE` (bench/latency.py) appends a line per frame as its last RTP packet leaves the
+payloader: `frame PTS_NS MONOTONIC_NS WALL_NS` (buffer pts, CLOCK_MONOTONIC and wall clock in
+ns), after a `media N` line each time a new viewer session starts (pts restart there).
 """
 
 from __future__ import annotations
@@ -11,19 +16,24 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import time
+from typing import TextIO
 
 import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+gi.require_version("GstRtp", "1.0")
+from gi.repository import GLib, Gst, GstRtp, GstRtspServer  # noqa: E402
 
 
 class ClipLoop:
     """Plays the clip's H.264 access units in real time, looped by segment seeks (no EOS, so
     nothing ends), into the appsrc of whichever RTSP media is connected: a live camera."""
 
-    def __init__(self, clip: str) -> None:
+    def __init__(self, clip: str, send_log: TextIO | None = None) -> None:
+        self._send_log = send_log
+        self._media_count = 0
         location = clip.replace("\\", "\\\\").replace('"', '\\"')
         self.pipeline = Gst.parse_launch(
             f'filesrc location="{location}" ! qtdemux ! h264parse config-interval=-1 '
@@ -58,6 +68,30 @@ class ClipLoop:
         self._offset = self._last_pts = None
         self._appsrc = appsrc
         media.connect("unprepared", lambda _m: self._detach(appsrc))
+        if self._send_log is not None:
+            self._media_count += 1
+            self._send_log.write(f"media {self._media_count}\n")
+            payloader = media.get_element().get_by_name("pay0").get_static_pad("src")
+            probes = Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST
+            payloader.add_probe(probes, self._on_rtp)
+
+    def _on_rtp(self, _pad: Gst.Pad, info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+        """A frame has left when its last packet (RTP marker bit) leaves the payloader."""
+        if info.type & Gst.PadProbeType.BUFFER_LIST:
+            packets = info.get_buffer_list()
+            buffers = [packets.get(i) for i in range(packets.length())]
+        else:
+            buffers = [info.get_buffer()]
+        for buffer in buffers:
+            ok, rtp = GstRtp.RTPBuffer.map(buffer, Gst.MapFlags.READ)
+            if not ok:
+                continue
+            last = rtp.get_marker()
+            rtp.unmap()
+            if last and self._send_log is not None:
+                now, wall = time.monotonic_ns(), time.time_ns()
+                self._send_log.write(f"frame {buffer.pts} {now} {wall}\n")
+        return Gst.PadProbeReturn.OK
 
     def _detach(self, appsrc: Gst.Element) -> None:
         if self._appsrc is appsrc:
@@ -102,12 +136,14 @@ def main() -> int:
     parser.add_argument("clip", help="an MP4 file with an H.264 video track")
     parser.add_argument("--port", type=int, default=0, help="0 = any free port")
     parser.add_argument("--path", default="/cam")
+    parser.add_argument("--send-log", help="append each frame's send time here (see above)")
     args = parser.parse_args()
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))  # "0": the OS picks a free port
-    clip = ClipLoop(args.clip)
+    send_log = open(args.send_log, "a", buffering=1) if args.send_log else None  # noqa: SIM115
+    clip = ClipLoop(args.clip, send_log)
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(
         "( appsrc name=src is-live=true format=time "
@@ -126,6 +162,8 @@ def main() -> int:
     print(f"READY rtsp://127.0.0.1:{server.get_bound_port()}{args.path}", flush=True)
     loop.run()
     clip.stop()
+    if send_log is not None:
+        send_log.close()
     return 0
 
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class VideoPacket:
-    """One H.264 access unit in Annex B form (start codes; parameter sets before keyframes).
+    """One H.264 (or H.265) access unit in Annex B form (start codes; parameter sets before
+    keyframes).
 
     `pts` is the same source presentation time, in seconds and monotonic across loops and
     reconnects, that the decoded Frame of this packet carries: it is how a viewer pairs the
-    picture with the detections computed for it. `codec` is FFmpeg's name ("h264").
+    picture with the detections computed for it. `codec` is FFmpeg's name ("h264", "hevc").
     """
 
     data: bytes

@@ -1,5 +1,6 @@
 """RelayPeers: the WebRTC viewers of one server, each an aiortc peer on the server's event loop
-with a PacketTrack and a DetectionSender fed from the camera's topics.
+with a PacketTrack and a DetectionSender fed from the camera's topics. The video of one camera
+reaches all of its viewers through one CameraRelay (one transcode for an H.265 camera).
 
 ICE servers are only those configured: aiortc's default is a public STUN host, and nothing
 may reach out to the internet unasked. With none, peers offer host candidates only.
@@ -23,8 +24,10 @@ from aiortc import (
 
 from engine.domain import FrameResult
 from engine.domain.packet import VideoPacket
+from engine.relay.camera_relay import CameraRelay
 from engine.relay.detections import CHANNEL_LABEL, DetectionSender
 from engine.relay.track import PacketTrack
+from engine.relay.transcode import CameraTranscoder
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +68,17 @@ class RelayPeers:
     def __init__(self, ice_servers: Sequence[str] = ()) -> None:
         self.ice_servers = list(ice_servers)
         self._peers: dict[RTCPeerConnection, list[Cancellable]] = {}
+        self._cameras: dict[str, CameraRelay] = {}
+        self.transcoders_started = 0  # over the server's life: one per H.265 camera watched
 
     def __len__(self) -> int:
         return len(self._peers)
+
+    @property
+    def transcoders(self) -> dict[str, CameraTranscoder]:
+        """The transcoders running now, by camera: at most one per camera."""
+        found = {cid: relay.transcoder for cid, relay in list(self._cameras.items())}
+        return {cid: t for cid, t in found.items() if t is not None}
 
     async def answer(self, offer_sdp: str, feed: VideoFeed) -> str:
         """Answer a viewer's offer (one recvonly video and a `detections` data channel) and
@@ -93,12 +104,28 @@ class RelayPeers:
         except Exception:
             await self._close(pc)
             raise
-        self._peers[pc] = [
-            feed.subscribe_packets(track.push),
-            feed.subscribe_results(sender.push),
-        ]
+        self._peers[pc] = [self._join(feed, track), feed.subscribe_results(sender.push)]
         log.info("relaying camera %s to a viewer (%d viewers)", feed.camera_id, len(self))
         return str(pc.localDescription.sdp)
+
+    def _join(self, feed: VideoFeed, track: PacketTrack) -> Cancellable:
+        """`track` gets the camera's video from the camera's one relay (made for its first
+        viewer, closed after its last)."""
+        camera_id = feed.camera_id
+        relay = self._cameras.get(camera_id)
+        if relay is None:
+            relay = CameraRelay(camera_id, feed.subscribe_packets, self._count_transcoder)
+            self._cameras[camera_id] = relay
+        relay.add(track)
+        return _Leave(self, relay, track)
+
+    def _leave(self, relay: CameraRelay, track: PacketTrack) -> None:
+        if relay.remove(track) and self._cameras.get(relay.camera_id) is relay:
+            del self._cameras[relay.camera_id]
+            relay.close()
+
+    def _count_transcoder(self, _transcoder: CameraTranscoder) -> None:
+        self.transcoders_started += 1
 
     async def _negotiate(self, pc: RTCPeerConnection, offer_sdp: str, track: PacketTrack) -> None:
         try:
@@ -123,3 +150,11 @@ class RelayPeers:
     async def close(self) -> None:
         """Hang up on every viewer (server shutdown)."""
         await asyncio.gather(*(self._close(pc) for pc in list(self._peers)))
+
+
+class _Leave:
+    def __init__(self, peers: RelayPeers, relay: CameraRelay, track: PacketTrack) -> None:
+        self._peers, self._relay, self._track = peers, relay, track
+
+    def cancel(self) -> None:
+        self._peers._leave(self._relay, self._track)

@@ -1,4 +1,5 @@
-"""PacketTrack: an aiortc video track that hands the sender the camera's own packets.
+"""PacketTrack: an aiortc video track that hands the sender the camera's own H.264 packets
+(or, for an H.265 camera, its one shared transcode: engine.relay.transcode).
 
 aiortc's H.264 sender packetises an `av.Packet` as it is (no encoder runs), with the packet's
 pts as RTP time. Each packet also carries that tick in an SEI message (engine.relay.sei), the
@@ -43,6 +44,12 @@ class PacketTrack(MediaStreamTrack):
         """Any thread: queue a packet (on the loop, in the order pushed)."""
         if not self._event_loop.is_closed():
             self._event_loop.call_soon_threadsafe(self._accept, packet)
+
+    @property
+    def wants_keyframe(self) -> bool:
+        """Connected and waiting for a keyframe to start (or restart) on: an encoder shared by
+        this camera's viewers then makes one (engine.relay.camera_relay)."""
+        return self._sending and self._need_keyframe and self.readyState == "live"
 
     def tick_of(self, pts: float) -> int | None:
         """The RTP time of a frame this track has sent or will send; None before its start."""

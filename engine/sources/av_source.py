@@ -39,9 +39,10 @@ class AvVideoSource:
     """Decodes one file or stream. A looping file restarts at its end with pts continuing past
     the last frame (monotonic), the first frame after the loop flagged as a discontinuity.
 
-    `on_packet`, when given, gets every compressed H.264 packet (Annex B) before any frame
+    `on_packet`, when given, gets every compressed H.264/H.265 packet (Annex B) before any frame
     decoded from it is yielded, with the same pts as that frame: the relay to remote viewers
-    sends the camera's own bitstream and never decodes or encodes for them."""
+    sends the camera's own H.264 and never decodes or encodes it for them (H.265 is transcoded
+    once per camera, engine.relay.transcode)."""
 
     def __init__(
         self,
@@ -87,7 +88,9 @@ class AvVideoSource:
             container.close()
             raise SourceError(f"no video stream in {self.url}")
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        # Frame threading holds back one decoded frame per thread: ~80 ms more latency on a
+        # live stream (bench/latency.py). Files are throughput, not latency: AUTO there.
+        stream.thread_type = "SLICE" if stream_url else "AUTO"
         self.fps = float(stream.average_rate or stream.guessed_rate or 25)
         self.width = stream.codec_context.width
         self.height = stream.codec_context.height
