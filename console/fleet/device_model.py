@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from console.list_table_model import Index, ListTableModel
@@ -37,7 +37,7 @@ def ago(when: datetime | None, now: datetime) -> str:
 
 class DeviceTableModel(ListTableModel):
     """`set_devices` replaces the rows; an unchanged list of ids updates in place, so the
-    table keeps its selection through the once-a-second refresh."""
+    table keeps its selection through a refresh; `update_device` changes one row."""
 
     columns = COLUMNS
 
@@ -76,6 +76,20 @@ class DeviceTableModel(ListTableModel):
         self.beginResetModel()
         self._rows = list(devices)
         self.endResetModel()
+
+    def update_device(self, device: DeviceSummary) -> int:
+        """Put one device's news in its row (a new device gets a row in id order); its row."""
+        self._now = datetime.now(timezone.utc)
+        row = self.row_of(device.device_id)
+        if row is not None:
+            self._rows[row] = device
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            return row
+        row = sum(d.device_id < device.device_id for d in self._rows)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.insert(row, device)
+        self.endInsertRows()
+        return row
 
     def device_at(self, row: int) -> DeviceSummary:
         return self._rows[row]

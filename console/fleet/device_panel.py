@@ -1,5 +1,6 @@
-"""DeviceDetailPanel: the chosen device's state, live sensor charts, commands with their
-acknowledgement, its config form and revocation. Calls go through BackgroundOps."""
+"""DeviceDetailPanel: the chosen device's state, live sensor charts, its latest camera snapshot,
+commands with their acknowledgement, its config form and revocation. Calls go through
+BackgroundOps."""
 
 from __future__ import annotations
 
@@ -21,10 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.fleet.device_model import STATE_COLOURS, ago, state_of
+from console.fleet.device_snapshot import DeviceSnapshotWidget
 from console.fleet.sensor_charts import SensorChartsWidget
 from console.ops import BackgroundOps
 from engine.client import DeviceConfigPatch, EngineClient
-from engine.domain import DeviceAck, DeviceSummary
+from engine.domain import DeviceAck, DeviceSnapshot, DeviceSummary
 from engine.domain.device import SENSOR_KINDS
 
 CHART_WINDOW = timedelta(seconds=60)
@@ -42,7 +44,8 @@ def _interval_box(maximum: int) -> QSpinBox:
 
 
 class DeviceDetailPanel(QWidget):
-    """Shows one device (`show_device`); `refresh_readings` redraws its charts."""
+    """Shows one device (`show_device`); `refresh_readings` redraws its charts and
+    `refresh_snapshot` fetches its latest camera image."""
 
     revoked = Signal(str)  # device id, once the engine revoked it
 
@@ -54,12 +57,15 @@ class DeviceDetailPanel(QWidget):
         self._ops = ops
         self.device: DeviceSummary | None = None
         self._reading_in_flight = False
+        self._snapshot_in_flight = False
+        self._snapshot_again = False  # a newer image arrived while one was being fetched
         self.title = QLabel("Select a device")
         self.title.setStyleSheet("font-size: 18px; font-weight: 600")
         self.facts = QLabel("")
         self.facts.setStyleSheet("color: #616161")
         self.facts.setTextFormat(Qt.TextFormat.RichText)
         self.charts = SensorChartsWidget()
+        self.snapshot = DeviceSnapshotWidget()
         self.command_buttons: dict[str, QPushButton] = {}
         self.ack_label = QLabel("")
         self.ack_label.setWordWrap(True)
@@ -108,7 +114,12 @@ class DeviceDetailPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.facts)
-        layout.addWidget(self.charts, 1)
+        camera = QGroupBox("Latest snapshot")
+        QVBoxLayout(camera).addWidget(self.snapshot)
+        middle = QHBoxLayout()
+        middle.addWidget(self.charts, 3)
+        middle.addWidget(camera, 2)
+        layout.addLayout(middle, 1)
         layout.addLayout(actions)
 
     # showing ----------------------------------------------------------------------------------
@@ -122,9 +133,12 @@ class DeviceDetailPanel(QWidget):
             self.title.setText("Select a device")
             self.facts.setText("Pick a device in the list to see its sensors and act on it.")
             self.charts.clear()
+            self.snapshot.clear("")
             return
         if changed:
             self.charts.clear()
+            self.snapshot.clear("Looking for its latest picture…")
+            self.refresh_snapshot()
             self.ack_label.setStyleSheet("color: #9e9e9e")
             self.ack_label.setText("The device's acknowledgement shows here.")
             self.config_label.setText("")
@@ -162,6 +176,30 @@ class DeviceDetailPanel(QWidget):
             self._reading_in_flight = False
 
         self._ops.run(fetch, done, failed)
+
+    def refresh_snapshot(self) -> None:
+        """Fetch and show the device's latest camera image (again after a fetch in flight)."""
+        if self.device is None:
+            return
+        if self._snapshot_in_flight:
+            self._snapshot_again = True
+            return
+        device_id = self.device.device_id
+        self._snapshot_in_flight = True
+
+        def done(snapshot: DeviceSnapshot | None) -> None:
+            self._snapshot_in_flight = False
+            if self.device is not None and self.device.device_id == device_id:
+                self.snapshot.show_snapshot(snapshot)
+            if self._snapshot_again:
+                self._snapshot_again = False
+                self.refresh_snapshot()
+
+        def failed(exc: Exception) -> None:
+            self._snapshot_in_flight = self._snapshot_again = False
+            self.snapshot.clear(f"No picture: {exc}")
+
+        self._ops.run(lambda: self._client.latest_device_image(device_id), done, failed)
 
     # acting -----------------------------------------------------------------------------------
     def send_command(self, command: str) -> None:

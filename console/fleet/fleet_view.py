@@ -1,11 +1,14 @@
 """FleetViewWidget: the device table beside the chosen device's detail panel. While shown it
-asks the engine for the device list and the chosen device's readings once a second."""
+follows the engine's device updates (subscribe_devices: online/offline, last seen, readings,
+camera images as they are stored) and, as a safety net for what no update says (a device
+that went quiet turns offline after three missed heartbeats), lists everything again every
+SAFETY_POLL_MS (every second when the engine pushes no updates)."""
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -23,15 +26,21 @@ from console.fleet.device_model import DeviceTableModel
 from console.fleet.device_panel import DeviceDetailPanel
 from console.fleet.register_dialog import CredentialsDialog, RegisterDeviceDialog
 from console.ops import BackgroundOps
-from engine.client import EngineClient
-from engine.domain import DeviceCredentials, DeviceSummary
+from engine.client import EngineClient, Subscription
+from engine.domain import DeviceCredentials, DeviceSummary, DeviceUpdate
+from engine.domain.device import SENSOR_KINDS
 
 log = logging.getLogger(__name__)
-REFRESH_MS = 1000
+SAFETY_POLL_MS = 10_000
+FALLBACK_POLL_MS = 1000  # an engine that pushes no device updates is polled as before
 
 
 class FleetViewWidget(QWidget):
-    """Polls only while visible; `close_ops` (the main window's close) waits for calls in flight."""
+    """Subscribed (and polling) only while visible; `close_ops` (the main window's close) ends
+    the subscription and waits for calls in flight."""
+
+    # Emitted on the engine's thread; Qt queues it to this widget on the GUI thread.
+    device_updated = Signal(object)  # DeviceUpdate
 
     def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,8 +65,11 @@ class FleetViewWidget(QWidget):
         self.register_button.clicked.connect(self.register_dialog)
         self.credentials_dialog: CredentialsDialog | None = None
         self._list_in_flight = False
+        self._subscription: Subscription | None = None
+        self._subscribing = False
+        self.device_updated.connect(self._on_update)
         self._timer = QTimer(self)
-        self._timer.setInterval(REFRESH_MS)
+        self._timer.setInterval(SAFETY_POLL_MS)
         self._timer.timeout.connect(self.refresh)
         self._build_layout()
 
@@ -78,19 +90,67 @@ class FleetViewWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
-    # polling ----------------------------------------------------------------------------------
+    # updates ----------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
+        self._subscribe()
         self.refresh()
         self._timer.start()
 
     def hideEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self._timer.stop()
+        self._unsubscribe()
         super().hideEvent(event)
 
+    def _subscribe(self) -> None:
+        """Subscribe off the GUI thread (a remote engine answers over the network)."""
+        if self._subscription is not None or self._subscribing:
+            return
+        self._subscribing = True
+
+        def done(subscription: Subscription) -> None:
+            self._subscribing = False
+            if self.isVisible() and self._subscription is None:
+                self._subscription = subscription
+                self._timer.setInterval(SAFETY_POLL_MS)
+                self.refresh()  # what changed between the first list and the subscription
+            else:  # hidden (or closed) meanwhile
+                subscription.cancel()
+
+        def failed(exc: Exception) -> None:
+            self._subscribing = False
+            self._timer.setInterval(FALLBACK_POLL_MS)
+            log.warning("no device updates, the list is polled every second: %s", exc)
+
+        self.ops.run(lambda: self._client.subscribe_devices(self.device_updated.emit), done, failed)
+
+    def _unsubscribe(self) -> None:
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            subscription.cancel()
+
+    def _on_update(self, update: DeviceUpdate) -> None:
+        if not self.isVisible():
+            return
+        self.devices.update_device(update.device)
+        self._show_summary(self.devices.devices())
+        chosen = self.panel.device
+        if chosen is None:
+            self._select_first()
+            return
+        if chosen.device_id != update.device.device_id:
+            return
+        self.panel.show_device(update.device)
+        if not update.kinds or update.kinds & set(SENSOR_KINDS):  # none: not known what changed
+            self.panel.refresh_readings()
+        if update.image is not None:
+            self.panel.refresh_snapshot()
+
     def refresh(self) -> None:
-        """Ask for the device list (and the chosen device's charts) unless a call is pending."""
+        """Ask for the device list (and the chosen device's charts and picture) unless a call is
+        pending."""
         self.panel.refresh_readings()
+        self.panel.refresh_snapshot()
         if self._list_in_flight:
             return
         self._list_in_flight = True
@@ -100,8 +160,7 @@ class FleetViewWidget(QWidget):
         self._list_in_flight = False
         chosen = self.panel.device.device_id if self.panel.device else None
         self.devices.set_devices(devices)
-        online = sum(d.online for d in devices)
-        self.summary.setText(f"{len(devices)} devices, {online} online")
+        self._show_summary(devices)
         row = self.devices.row_of(chosen) if chosen else None
         if chosen is None and devices:
             row = 0  # the first device, so the panel is never empty while there is one
@@ -111,6 +170,15 @@ class FleetViewWidget(QWidget):
         if self.table.currentIndex().row() != row:
             self.table.selectRow(row)
         self.panel.show_device(self.devices.device_at(row))
+
+    def _show_summary(self, devices: list[DeviceSummary]) -> None:
+        online = sum(d.online for d in devices)
+        self.summary.setText(f"{len(devices)} devices, {online} online")
+
+    def _select_first(self) -> None:
+        if self.devices.rowCount() > 0:
+            self.table.selectRow(0)
+            self.panel.show_device(self.devices.device_at(0))
 
     def _on_list_failed(self, exc: Exception) -> None:
         self._list_in_flight = False
@@ -161,4 +229,5 @@ class FleetViewWidget(QWidget):
 
     def close_ops(self) -> None:
         self._timer.stop()
+        self._unsubscribe()
         self.ops.close()

@@ -1,6 +1,7 @@
 """`sentinel-engine simulate-devices`: N virtual bus-stop devices (the firmware's host build,
 not a Python lookalike) against a broker, and the gateway storing them in a temporary SQLite
-database. The last stdout line is JSON: sent, acked, lost, errors."""
+database; with --camera and --upload-url their captures go to an engine's image API. The last
+stdout line is JSON: sent, acked, lost, errors."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--rate", type=float, default=1.0, help="sensor rounds per second")
     parser.add_argument("--root", help="topic root (default: a fresh sim-<hex> per run)")
     parser.add_argument("--no-gateway", action="store_true", help="only run the devices")
+    parser.add_argument(
+        "--camera", type=Path, help="JPEG, or folder of JPEGs, the devices' cameras capture"
+    )
+    parser.add_argument(
+        "--upload-url", help="where captures are POSTed (an engine's http://HOST:PORT/api/upload)"
+    )
+    parser.add_argument("--upload-key", help="x-api-key of the uploads (a device key, API_KEY)")
+    parser.add_argument(
+        "--capture-interval", type=float, default=0.0, help="seconds between captures (0: none)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -84,6 +95,14 @@ def _run_devices(
         *("--duration", str(args.duration), "--rate", str(args.rate), "--qos", str(args.qos)),
         *("--state-dir", str(state)),
     ]
+    if args.camera is not None:
+        command += ["--camera", str(args.camera)]
+    if args.upload_url:
+        command += ["--upload-url", args.upload_url]
+    if args.upload_key:
+        command += ["--upload-key", args.upload_key]
+    if args.capture_interval:
+        command += ["--capture-interval", str(args.capture_interval)]
     done = subprocess.run(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=False
     )

@@ -99,7 +99,8 @@ class BrokerLogins:
         )
 
     def add_service(self, username: str) -> str:
-        """A gateway login for this root; returns its password."""
+        """A gateway login for this root; returns its password. A login of that name made by
+        an earlier run gets this new password (an engine keeps no MQTT secret across runs)."""
         password = secrets.token_urlsafe(18)
         role = f"gateway-{self.root}"
         self._run(
@@ -111,8 +112,9 @@ class BrokerLogins:
                     "password": password,
                     "roles": [{"rolename": role}],
                 },
+                {"command": "setClientPassword", "username": username, "password": password},
             ],
-            tolerate=("Role already exists",),
+            tolerate=("Role already exists", "Client already exists"),
         )
         return password
 

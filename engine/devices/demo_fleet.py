@@ -1,10 +1,13 @@
 """DemoFleet: the demo's live bus stops. An embedded Mosquitto with device logins (PrivateBroker),
 the gateway logged in with a service login, and one process of the firmware's host build
 (sentinel-virtual-device) running every demo stop with the MQTT password its registration made.
+Each stop's camera shows frames of a bundled street clip; with `upload_url` (the engine's
+POST /api/upload) its captures, on CAPTURE and every `capture_s`, are uploaded there with the
+device key its registration made, as a real ESP32-CAM does.
 
 Registration itself is the caller's (the fleet service, so the demo goes through the same access
 control and audit as an installer); `register` gets a device id and location and returns the
-device's MQTT password. The broker's state is made fresh on each start: the previous run's logins
+device's StopCredentials. The broker's state is made fresh on each start: the previous run's logins
 are gone, so each start registers the stops again and writes their credentials anew."""
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from engine.devices.broker import ADMIN_USER, PrivateBroker
 from engine.devices.broker_logins import BrokerLogins
+from engine.devices.demo_camera import write_camera_frames
 from engine.devices.gateway import DeviceGateway
 from engine.devices.host_build import ensure_built
 from engine.devices.lifetime import die_with_parent
@@ -28,6 +32,14 @@ from engine.storage.database import Database
 log = logging.getLogger(__name__)
 
 GATEWAY_LOGIN = "sentinel-gateway"
+
+
+@dataclass(frozen=True)
+class StopCredentials:
+    """What registering a stop made: its MQTT password and its HTTP device key (uploads)."""
+
+    mqtt_password: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ class DemoFleet:
         stops: tuple[DemoStop, ...] = DEMO_STOPS,
         rate_hz: float = 1.0,
         heartbeat_s: float = 10.0,
+        capture_s: float = 30.0,
+        upload_url: str | None = None,
         find_binary: Callable[[], Path] = lambda: ensure_built("sentinel-virtual-device"),
     ) -> None:
         self.state_dir = Path(state_dir)
@@ -67,6 +81,8 @@ class DemoFleet:
         self.stops = stops
         self.rate_hz = rate_hz
         self.heartbeat_s = heartbeat_s
+        self.capture_s = capture_s
+        self.upload_url = upload_url
         self._db = db
         self._find_binary = find_binary
         self.broker: PrivateBroker | None = None
@@ -93,15 +109,24 @@ class DemoFleet:
         self.gateway = gateway
         return self.logins, gateway
 
-    def start_devices(self, register: Callable[[str, str], str]) -> None:
-        """Register every stop (`register(device_id, location)` -> MQTT password), give each
-        its location by retained config, and start one virtual-device process for them all."""
+    def start_devices(self, register: Callable[[str, str], StopCredentials]) -> None:
+        """Register every stop (`register(device_id, location)` -> its credentials), give each
+        its location, upload URL and capture interval by retained config (replacing what a
+        previous run left in its saved config), and start one virtual-device process for them
+        all."""
         assert self.broker is not None and self.gateway is not None, "start_broker first"
         binary = self._find_binary()
+        camera = write_camera_frames(self.state_dir / "camera")
         lines = []
         for stop in self.stops:
-            lines.append(f"{stop.device_id} {register(stop.device_id, stop.location)}\n")
-            self.gateway.push_config(stop.device_id, DeviceConfigPatch(location=stop.location))
+            made = register(stop.device_id, stop.location)
+            lines.append(f"{stop.device_id} {made.mqtt_password} {made.key}\n")
+            config = DeviceConfigPatch(
+                location=stop.location,
+                upload_url=self.upload_url or "",
+                capture_interval_ms=round(self.capture_s * 1000) if self.upload_url else 0,
+            )
+            self.gateway.push_config(stop.device_id, config)
         credentials = self.state_dir / "credentials"
         credentials.unlink(missing_ok=True)
         credentials.touch(mode=0o600)
@@ -115,12 +140,21 @@ class DemoFleet:
             *("--broker", f"{self.broker.host}:{self.broker.port}", "--root", self.root),
             *("--duration", "0", "--rate", str(self.rate_hz), "--heartbeat", str(self.heartbeat_s)),
             *("--state-dir", str(devices_dir), "--credentials", str(credentials)),
+            *("--camera", str(camera)),
         ]
         with (self.state_dir / "devices.log").open("ab") as out:
             self._process = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent()
             )
         log.info("demo devices started", extra={"count": len(self.stops), "root": self.root})
+
+    def kill_devices(self) -> None:
+        """SIGKILL the stops' process, as a power cut would: no goodbye, the broker publishes
+        each stop's last will and the fleet shows them offline (connection lost)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(10)
+            self._process = None
 
     def _await_goodbyes(self, timeout: float = 3.0) -> None:
         """The broker forwards the stops' offline statuses after they exit: let the gateway

@@ -18,7 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from engine.devices.intake import MAX_PAYLOAD_BYTES
 from engine.devices.payloads import DeviceCommand, DeviceConfigPatch
-from engine.devices.writer import IntakeStats, ReadingWriter
+from engine.devices.writer import ActivityListener, IntakeStats, ReadingWriter
 from engine.storage.database import Database
 from engine.storage.repos.devices import DeviceRepository
 from engine.storage.repos.readings import ReadingRepository
@@ -125,6 +125,13 @@ class DeviceGateway:
 
     def wait_idle(self, timeout: float) -> bool:
         return self.writer.wait_idle(timeout)
+
+    def add_listener(self, listener: ActivityListener) -> None:
+        """`listener(activity)` after each stored batch, on the writer's thread."""
+        self.writer.add_listener(listener)
+
+    def remove_listener(self, listener: ActivityListener) -> None:
+        self.writer.remove_listener(listener)
 
     def send_command(self, device_id: str, command: DeviceCommand) -> None:
         """Publish a command (QoS 1); its ack arrives on {root}/ack/{device_id} and is stored."""

@@ -70,4 +70,7 @@ def ensure_built(
             raise HostBuildError(f"{' '.join(step)} failed with exit status {process.returncode}")
     if not binary.exists():
         raise HostBuildError(f"the build did not produce {binary}")
+    # cmake leaves a target it did not need to relink (e.g. only the unit tests changed) with
+    # its old time; mark it checked, or every later call would run cmake again.
+    binary.touch()
     return binary

@@ -67,3 +67,28 @@ class DeviceCredentials(_Value):
     key_id: str
     mqtt_username: str | None = None
     mqtt_password: str | None = None
+
+
+class DeviceSnapshot(_Value):
+    """A device's latest camera image, as its camera uploaded it (seed 003's POST /api/upload,
+    after a CAPTURE command or on the config's capture interval)."""
+
+    device_id: str
+    filename: str
+    uploaded_at: datetime
+    content_type: str
+    width: int
+    height: int
+    data: bytes = Field(repr=False)
+
+
+class DeviceUpdate(_Value):
+    """A change to one device, pushed as it is stored: the device as it is now (online or not,
+    last seen, location...), the kinds of readings stored since its last update (temperature,
+    humidity, ultrasonic, camera, status, ack; none for a registration or revocation, or from a
+    client that cannot tell what changed) and the filename of the newest image its camera
+    announced (None: no new image, or not known)."""
+
+    device: DeviceSummary
+    kinds: frozenset[str] = frozenset()
+    image: str | None = None

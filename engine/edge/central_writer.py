@@ -1,8 +1,10 @@
 """CentralWriter: the edge engine's event writer is the central engine's `POST /ingest`.
 
 It has the EventWriter face (`add_many`), so the edge's SpoolingEventSink does the
-store-and-forward: while the central side cannot be reached (or answers 5xx, 401, 403) events
-go to the edge's disk spool and are replayed in order when it answers again. Event ids are
+store-and-forward: while the central side cannot be reached (or answers 5xx, 401, 403, 429)
+events go to the edge's disk spool and are replayed in order when it answers again. An event the
+central side refuses as such (another 4xx) goes to the spool's rejected.jsonl, so one bad event
+never blocks those behind it. Event ids are
 made at the edge and the central insert ignores known ids, so a replay after a lost answer
 stores nothing twice. A snapshot is uploaded first (`POST /upload`) and the event carries the
 central key.
@@ -16,6 +18,7 @@ from typing import Protocol
 import httpx
 
 from engine.domain import Event, EventKind
+from engine.storage.spool import EventsRefused
 
 log = logging.getLogger(__name__)
 FORWARDED = (EventKind.ENTERED, EventKind.LEFT)  # what the central intake accepts today
@@ -87,5 +90,8 @@ class CentralWriter:
             # Wrong or revoked credentials are fixed by people, not by dropping events.
             raise CentralUnavailable(f"central engine answered {answer.status_code} on {path}")
         if answer.status_code >= 400:
-            raise CentralUnavailable(f"central engine refused {path}: {answer.status_code}")
+            # The events themselves (or the batch's size) were refused: retrying them would hold
+            # up every later event. The spool retries them one by one and dead-letters the bad.
+            refusal = f"central engine refused {path}: {answer.status_code} {answer.text}"
+            raise EventsRefused(refusal)
         return answer

@@ -39,12 +39,16 @@ class DeviceCommandService:
         readings: ReadingRepository,
         audit: AuditLog,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        *,
+        on_change: Callable[[str], None] | None = None,
     ) -> None:
         self._gateway = gateway
         self._fleet = fleet
         self._readings = readings
         self._audit = audit
         self._clock = clock
+        # Told the id of each device whose config changed (the device stream pushes it).
+        self._on_change = on_change or (lambda _device_id: None)
 
     def send_command(
         self,
@@ -92,11 +96,12 @@ class DeviceCommandService:
             device_id, {**((row and row.config) or {}), **changes}, self._clock()
         )
         self._audit.record(principal, "device.config", target)
+        self._on_change(device_id)
         return self._wait_ack(device_id, str(stamped.id), since, timeout)
 
     def _ready(self, device_id: str) -> DeviceGateway:
         if self._gateway is None:
-            raise Unavailable("this engine has no device broker")
+            raise Unavailable("this engine has no device broker (serve with MQTT_BROKER set)")
         if self._fleet.get(device_id) is None:
             raise NotFound()
         return self._gateway

@@ -72,6 +72,7 @@ class FleetService:
         *,
         keys: DeviceKeyRepository | None = None,
         logins: BrokerLogins | None = None,
+        on_change: Callable[[str], None] | None = None,
     ) -> None:
         self._fleet = fleet
         self._devices = devices
@@ -81,6 +82,8 @@ class FleetService:
         self._keys = keys
         # MQTT logins on the device broker (dynamic security); None: the broker has no logins.
         self._logins = logins
+        # Told the id of each device this service changed (the device stream pushes it).
+        self._on_change = on_change or (lambda _device_id: None)
 
     def register(self, principal: Principal, body: DeviceRegister) -> DeviceRegistered:
         target = f"device:{body.device_id}"
@@ -113,6 +116,7 @@ class FleetService:
                 self._audit.record(principal, "device.register", target, Outcome.FAILED)
                 raise Unavailable("the device broker could not create the login") from exc
         self._audit.record(principal, "device.register", target)
+        self._on_change(body.device_id)
         return DeviceRegistered(
             device_id=row.device_id,
             key=made.token,
@@ -144,6 +148,7 @@ class FleetService:
         # The broker drops it without its last will: the list shows why it went quiet.
         self._fleet.mark_offline(device_id, "revoked")
         self._audit.record(principal, "device.revoke", target)
+        self._on_change(device_id)
 
     def heartbeat(self, principal: Principal, device_id: str, body: Heartbeat) -> HeartbeatAck:
         self._require_self(principal, device_id, "device.heartbeat")
@@ -158,6 +163,7 @@ class FleetService:
         )
         if row is None:
             raise NotFound()
+        self._on_change(device_id)
         return HeartbeatAck(
             device_id=device_id,
             online=is_online(row, now),
@@ -182,19 +188,20 @@ class FleetService:
         if row is None:
             raise NotFound()
         self._audit.record(principal, "device.config", target)
+        self._on_change(device_id)
         return _config_of(row)
 
     def list(self, principal: Principal) -> list[DevicePublic]:
         require(principal, Permission.FLEET_READ, self._audit, "device.list")
         now = self._clock()
-        return [_public(row, now) for row in self._devices.list()]
+        return [device_public(row, now) for row in self._devices.list()]
 
     def get(self, principal: Principal, device_id: str) -> DevicePublic:
         require(principal, Permission.FLEET_READ, self._audit, "device.get")
         row = self._fleet.get(device_id)
         if row is None:
             raise NotFound()
-        return _public(row, self._clock())
+        return device_public(row, self._clock())
 
     def readings(
         self,
@@ -242,7 +249,8 @@ def _config_of(row: DeviceRow) -> DeviceConfigPublic:
     )
 
 
-def _public(row: DeviceRow, now: datetime) -> DevicePublic:
+def device_public(row: DeviceRow, now: datetime) -> DevicePublic:
+    """A device row as `GET /devices` shows it, online or not at `now`."""
     return DevicePublic(
         device_id=row.device_id,
         kind=row.kind,

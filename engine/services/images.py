@@ -17,6 +17,7 @@ from engine.security.audit import AuditLog, Outcome
 from engine.security.permissions import Permission
 from engine.security.principal import Principal
 from engine.services.access import require
+from engine.services.blob_errors import blob_store_answering
 from engine.services.errors import AccessDenied, InvalidInput, NotFound
 from engine.services.fleet import key_prefix_of
 from engine.services.ingest import IngestService
@@ -27,7 +28,7 @@ from engine.services.schemas_fleet import (
     InferenceRequest,
     InferenceResult,
 )
-from engine.storage.blobs import BlobStore
+from engine.storage.blobs import BlobStorage
 from engine.storage.models_devices import DeviceImageRow
 from engine.storage.repos.fleet import FleetRepository
 from engine.storage.repos.images import ImageRepository
@@ -48,7 +49,7 @@ class ImageService:
         images: ImageRepository,
         fleet: FleetRepository,
         ingest: IngestService,
-        blobs: BlobStore,
+        blobs: BlobStorage,
         audit: AuditLog,
         detector: Callable[[], Detector],
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
@@ -122,18 +123,35 @@ class ImageService:
         require(principal, Permission.FLEET_READ, self._audit, "image.get")
         row = self._row(filename)
         try:
-            data = self._blobs.read(row.blob_key)
+            with blob_store_answering():
+                data = self._blobs.read(row.blob_key)
         except (FileNotFoundError, ValueError):  # removed by retention
             raise NotFound() from None
         self._audit.record(principal, "image.get", f"image:{filename}")
         return data, row.content_type
+
+    def latest(self, principal: Principal, device_id: str) -> tuple[ImagePublic, bytes] | None:
+        """The device's newest upload that is still stored, with its bytes; None if it has
+        none (the Fleet view's snapshot, GET /devices/{device_id}/snapshot)."""
+        require(principal, Permission.FLEET_READ, self._audit, "image.get")
+        found = self._images.list(device_id, limit=1)
+        if not found:
+            return None
+        try:
+            with blob_store_answering():
+                data = self._blobs.read(found[0].blob_key)
+        except (FileNotFoundError, ValueError):  # removed by retention
+            return None
+        self._audit.record(principal, "image.get", f"image:{found[0].filename}")
+        return _public(found[0]), data
 
     def infer(self, principal: Principal, body: InferenceRequest) -> InferenceResult:
         """The engine's detector on a stored image; boxes in the image's pixels."""
         require(principal, Permission.FLEET_READ, self._audit, "image.inference")
         row = self._row(body.filename)
         try:
-            data = self._blobs.read(row.blob_key)
+            with blob_store_answering():
+                data = self._blobs.read(row.blob_key)
         except (FileNotFoundError, ValueError):
             raise NotFound() from None
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)

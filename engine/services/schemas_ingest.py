@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_BATCH = 1000
 MAX_ATTRIBUTES = 32
 MAX_ATTRIBUTE_CHARS = 1024
 Scalar = str | int | float | bool | None
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # what JSON gives: checked first
 
 
 class IngestEvent(BaseModel):
@@ -20,13 +21,16 @@ class IngestEvent(BaseModel):
     (e.g. `plate_text`) are attributes: JSON scalars, governed by the field policy (source
     `ingest`). `event_type` is what allow/deny rules test; it defaults to `class_name`."""
 
-    model_config = ConfigDict(extra="allow", str_max_length=MAX_ATTRIBUTE_CHARS)
+    # NaN/inf boxes or times are refused (422), not stored for every later reader to trip on.
+    model_config = ConfigDict(
+        extra="allow", str_max_length=MAX_ATTRIBUTE_CHARS, allow_inf_nan=False
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     camera_id: str = Field(min_length=1, max_length=128)
     event_type: str | None = Field(default=None, max_length=64)
     kind: Literal["entered", "left"] = "entered"
-    track_id: int = 0
+    track_id: int = Field(default=0, ge=-(2**31), le=2**31 - 1)  # the column is 32-bit
     class_name: str = Field(min_length=1, max_length=64)
     class_id: int = Field(default=-1, ge=-1)
     score: float = Field(ge=0.0, le=1.0)
@@ -35,13 +39,24 @@ class IngestEvent(BaseModel):
     pts: float = 0.0
     snapshot: str | None = Field(default=None, max_length=512, description="key from /upload")
 
+    @field_validator("timestamp")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # As Event stores it (naive means UTC): the intake writes events in Event's JSON form.
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
     @model_validator(mode="after")
     def _scalar_attributes(self) -> IngestEvent:
-        extra = self.model_extra or {}
+        extra = self.__pydantic_extra__
+        if not extra:
+            return self
         if len(extra) > MAX_ATTRIBUTES:
             raise ValueError(f"at most {MAX_ATTRIBUTES} extra fields per event")
         for name, value in extra.items():
-            if not isinstance(value, Scalar):  # type: ignore[arg-type]
+            kind = type(value)
+            if kind not in _SCALARS and not isinstance(value, Scalar):  # type: ignore[arg-type]
                 raise ValueError(f"extra field {name!r} must be a string, number, bool or null")
             if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_CHARS:
                 raise ValueError(f"extra field {name!r} is longer than {MAX_ATTRIBUTE_CHARS}")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from console.fleet.device_model import state_of
 
 DEMO_STOPS = ["stop-0001", "stop-0002", "stop-0003"]
+DEMO_LOCATIONS = ["Central Station", "Harbour Road", "Market Square"]
 
 
 def fleet_console(make_console, qtbot):
@@ -19,9 +20,13 @@ def fleet_console(make_console, qtbot):
     view = window.fleet_view
 
     def all_online() -> bool:
+        # A stop says it is online before its retained config (the demo's location) reaches it;
+        # the list is settled once each stop reports the location it was given.
         devices = view.devices.devices()
-        return [d.device_id for d in devices] == DEMO_STOPS and all(
-            d.online and d.firmware == "0.1.0" for d in devices
+        return (
+            [d.device_id for d in devices] == DEMO_STOPS
+            and [d.location for d in devices] == DEMO_LOCATIONS
+            and all(d.online and d.firmware == "0.1.0" for d in devices)
         )
 
     qtbot.waitUntil(all_online, timeout=20_000)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Response
 
 from engine.server.deps import PrincipalDep, ServicesDep, permission
+from engine.services.errors import NotFound
 from engine.services.fleet import MAX_READINGS
 from engine.services.schemas_fleet import (
     DeviceConfigPublic,
@@ -81,6 +82,29 @@ def list_devices(principal: PrincipalDep, services: ServicesDep) -> list[DeviceP
 )
 def get_device(device_id: str, principal: PrincipalDep, services: ServicesDep) -> DevicePublic:
     return services.fleet.get(principal, device_id)
+
+
+@router.get(
+    "/devices/{device_id}/snapshot",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/bmp": {}}}},
+    openapi_extra=permission("fleet.read"),
+)
+def device_snapshot(device_id: str, principal: PrincipalDep, services: ServicesDep) -> Response:
+    """The device's latest camera image as uploaded (404: none yet); its name, size and upload
+    time in the x-image-filename, x-image-width, x-image-height and x-uploaded-at headers."""
+    found = services.images.latest(principal, device_id)
+    if found is None:
+        raise NotFound()
+    meta, data = found
+    headers = {
+        "x-image-filename": meta.filename,
+        "x-image-width": str(meta.width),
+        "x-image-height": str(meta.height),
+        "x-uploaded-at": meta.timestamp.isoformat(),
+        "cache-control": "no-store",
+    }
+    return Response(data, media_type=meta.content_type, headers=headers)
 
 
 @router.delete("/devices/{device_id}", status_code=204, openapi_extra=permission("fleet.manage"))

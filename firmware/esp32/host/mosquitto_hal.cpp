@@ -1,7 +1,9 @@
 #include "mosquitto_hal.h"
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -33,9 +35,41 @@ bool SyntheticSensors::read(SensorKind kind, double& value) {
 void SyntheticSensors::beep(uint32_t) { ++beeps; }
 
 bool SyntheticSensors::capture(std::vector<uint8_t>& jpeg) {
-  // SOI, a comment segment, EOI: enough to be recognised as JPEG by magic bytes.
+  if (frames_ && !frames_->empty()) {
+    jpeg = (*frames_)[(phase_ + captures_++) % frames_->size()];
+    return true;
+  }
+  // SOI, a comment segment, EOI: JPEG by its magic bytes only.
   jpeg = {0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x06, 'v', 'd', 'e', 'v', 0xFF, 0xD9};
   return true;
+}
+
+bool load_frames(const std::string& path, Frames& out, std::string& error) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      std::string ext = entry.path().extension().string();
+      std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (entry.is_regular_file() && (ext == ".jpg" || ext == ".jpeg")) files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+  } else {
+    files.emplace_back(path);
+  }
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) continue;
+    if (bytes.size() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8) {
+      error = file.string() + " is not a JPEG";
+      return false;
+    }
+    out.push_back(std::move(bytes));
+  }
+  if (out.empty()) error = "no JPEG found at " + path;
+  return !out.empty();
 }
 
 std::string FileStorage::path(const std::string& key) const {

@@ -1,4 +1,5 @@
-// The HAL on a Linux host: libmosquitto for MQTT, files for storage, synthetic sensors.
+// The HAL on a Linux host: libmosquitto for MQTT, files for storage, synthetic sensors and a
+// camera that shows JPEG files (http_uploader.h sends its captures).
 // Single-threaded by design: service() drives the MQTT client from the caller's loop, so one
 // process can run many devices without a thread each.
 #pragma once
@@ -8,9 +9,11 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "sentinel/hal.h"
 
@@ -33,10 +36,20 @@ class HostNetwork : public Network {
   int rssi() override { return -55; }
 };
 
-/// Deterministic readings (a slow wave per kind), a beep counter and a tiny JPEG.
+/// JPEG files the virtual camera shows, in order.
+using Frames = std::vector<std::vector<uint8_t>>;
+
+/// `path`: one JPEG file, or a folder whose *.jpg/*.jpeg files are read in name order. False
+/// with the reason in `error` when nothing readable that starts like a JPEG is there.
+bool load_frames(const std::string& path, Frames& out, std::string& error);
+
+/// Deterministic readings (a slow wave per kind), a beep counter and a camera: each capture is
+/// the next of `frames` (starting at `phase`, so devices sharing them show different ones), or
+/// without frames a 12-byte JPEG stub that no image decoder accepts.
 class SyntheticSensors : public Sensors {
  public:
-  explicit SyntheticSensors(uint32_t phase) : phase_(phase) {}
+  explicit SyntheticSensors(uint32_t phase, std::shared_ptr<const Frames> frames = nullptr)
+      : phase_(phase), frames_(std::move(frames)) {}
   bool read(SensorKind kind, double& value) override;
   void beep(uint32_t duration_ms) override;
   bool capture(std::vector<uint8_t>& jpeg) override;
@@ -45,15 +58,8 @@ class SyntheticSensors : public Sensors {
  private:
   uint32_t phase_;
   uint64_t reads_ = 0;
-};
-
-/// The host build has no HTTP client: an upload URL in the config is an upload error.
-class NoUploader : public Uploader {
- public:
-  bool upload(const std::string&, const std::string&, const std::string&,
-              const std::vector<uint8_t>&, std::string&) override {
-    return false;
-  }
+  uint64_t captures_ = 0;
+  std::shared_ptr<const Frames> frames_;
 };
 
 /// One file per key in `dir` (empty dir: memory only, nothing survives the process).

@@ -3,11 +3,15 @@
 //
 //   sentinel-virtual-device --count N --broker host:port --root R --duration S --rate HZ
 //       [--qos Q] [--prefix vdev] [--first K] [--location L] [--heartbeat S] [--state-dir DIR]
-//       [--credentials FILE]
+//       [--credentials FILE] [--camera JPEG_OR_DIR] [--upload-url URL] [--upload-key KEY]
+//       [--capture-interval S]
 //
-// Devices are {prefix}-{index:04}. --credentials names a file of "device_id password" lines (what
-// registering a device returned); a device listed there logs in as its device_id, the others
-// connect anonymously (a broker with device credentials refuses them). --duration 0 runs until
+// Devices are {prefix}-{index:04}. --credentials names a file of "device_id password [key]"
+// lines (what registering a device returned); a device listed there logs in as its device_id,
+// the others connect anonymously (a broker with device credentials refuses them). The key, or
+// else --upload-key, goes with its image uploads as x-api-key. --camera: the JPEG (or folder
+// of JPEGs, shown in turn) a capture returns; --upload-url and --capture-interval are the
+// config defaults upload_url and capture_interval_ms (a retained config may change them). --duration 0 runs until
 // SIGTERM/SIGINT; either way each device then publishes its offline status and disconnects
 // cleanly (SIGKILL leaves the will to the broker). The last stdout line is JSON: sent, errors,
 // connects and per-device boot/last_seq.
@@ -24,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "http_uploader.h"
 #include "mosquitto_hal.h"
 #include "sentinel/device.h"
 #include "sentinel/json.h"
@@ -49,29 +54,45 @@ struct Options {
   double heartbeat_s = 30;
   std::string state_dir;
   std::map<std::string, std::string> passwords;  // device_id -> password, from --credentials
+  std::map<std::string, std::string> keys;       // device_id -> HTTP device key, likewise
+  std::string upload_url;
+  std::string upload_key;
+  double capture_interval_s = 0;
+  std::shared_ptr<const host::Frames> frames;
 };
 
-std::map<std::string, std::string> read_credentials(const std::string& path) {
+void read_credentials(const std::string& path, Options& o) {
   std::ifstream in(path);
   if (!in) {
     std::fprintf(stderr, "sentinel-virtual-device: cannot read credentials %s\n", path.c_str());
     std::exit(2);
   }
-  std::map<std::string, std::string> out;
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream fields(line);
-    std::string id, password;
-    if (fields >> id >> password) out[id] = password;
+    std::string id, password, key;
+    if (!(fields >> id >> password)) continue;
+    o.passwords[id] = password;
+    if (fields >> key) o.keys[id] = key;
   }
-  return out;
+}
+
+std::shared_ptr<const host::Frames> read_frames(const std::string& path) {
+  auto frames = std::make_shared<host::Frames>();
+  std::string error;
+  if (!host::load_frames(path, *frames, error)) {
+    std::fprintf(stderr, "sentinel-virtual-device: --camera: %s\n", error.c_str());
+    std::exit(2);
+  }
+  return frames;
 }
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "sentinel-virtual-device: %s\nusage: sentinel-virtual-device --count N "
                "--broker host:port --root R --duration S --rate HZ [--qos 0|1] [--prefix P] "
-               "[--first K] [--location L] [--heartbeat S] [--state-dir DIR] [--credentials FILE]\n",
+               "[--first K] [--location L] [--heartbeat S] [--state-dir DIR] [--credentials FILE] "
+               "[--camera JPEG_OR_DIR] [--upload-url URL] [--upload-key KEY] [--capture-interval S]\n",
                why);
   std::exit(2);
 }
@@ -96,20 +117,27 @@ Options parse(int argc, char** argv) {
     else if (arg == "--location") o.location = v;
     else if (arg == "--heartbeat") o.heartbeat_s = std::atof(v.c_str());
     else if (arg == "--state-dir") o.state_dir = v;
-    else if (arg == "--credentials") o.passwords = read_credentials(v);
+    else if (arg == "--credentials") read_credentials(v, o);
+    else if (arg == "--camera") o.frames = read_frames(v);
+    else if (arg == "--upload-url") o.upload_url = v;
+    else if (arg == "--upload-key") o.upload_key = v;
+    else if (arg == "--capture-interval") o.capture_interval_s = std::atof(v.c_str());
     else usage(("unknown option " + arg).c_str());
   }
   if (o.count < 1) usage("--count must be at least 1");
   if (o.rate_hz <= 0 || o.rate_hz > 10) usage("--rate must be in (0, 10]");
   if (o.qos < 0 || o.qos > 1) usage("--qos must be 0 or 1");
   if (o.root.empty() || o.root.find_first_of("+#") != std::string::npos) usage("bad --root");
+  if (o.capture_interval_s != 0 && (o.capture_interval_s < 1 || o.capture_interval_s > 86400))
+    usage("--capture-interval must be 0 (on command only) or 1..86400");
+  if (!o.upload_url.empty() && o.upload_url.rfind("http://", 0) != 0) usage("--upload-url must be http://");
   return o;
 }
 
 /// One device with its own HAL objects.
 struct Instance {
   Instance(const Options& o, int index) : clock(static_cast<uint32_t>(index * 2654435761u)),
-        sensors(static_cast<uint32_t>(index * 7)) {
+        sensors(static_cast<uint32_t>(index * 7), o.frames) {
     char id[96];
     std::snprintf(id, sizeof id, "%s-%04d", o.prefix.c_str(), index);
     identity.device_id = id;
@@ -120,19 +148,23 @@ struct Instance {
       identity.username = identity.device_id;
       identity.password = credential->second;
     }
+    auto key = o.keys.find(identity.device_id);
+    uploader = std::make_unique<host::HttpUploader>(key != o.keys.end() ? key->second : o.upload_key);
     identity.broker_host = o.host;
     identity.broker_port = o.port;
     defaults.location = o.location;
     defaults.sensor_interval_ms = static_cast<uint32_t>(1000.0 / o.rate_hz);
     defaults.heartbeat_interval_ms = static_cast<uint32_t>(o.heartbeat_s * 1000.0);
     defaults.qos_sensors = o.qos;
+    defaults.upload_url = o.upload_url;
+    defaults.capture_interval_ms = static_cast<uint32_t>(o.capture_interval_s * 1000.0);
     storage = std::make_unique<host::FileStorage>(o.state_dir, o.root + "_" + identity.device_id);
     boot();
   }
 
   void boot() {
     mqtt = std::make_unique<host::MosquittoMqtt>();
-    hal = std::make_unique<Hal>(Hal{clock, network, sensors, *mqtt, uploader, *storage});
+    hal = std::make_unique<Hal>(Hal{clock, network, sensors, *mqtt, *uploader, *storage});
     if (device) {  // a reboot keeps what the last boot counted
       totals.sent += device->stats().sent;
       totals.errors += device->stats().errors;
@@ -155,7 +187,7 @@ struct Instance {
   host::HostClock clock;
   host::HostNetwork network;
   host::SyntheticSensors sensors;
-  host::NoUploader uploader;
+  std::unique_ptr<host::HttpUploader> uploader;
   std::unique_ptr<host::FileStorage> storage;
   std::unique_ptr<host::MosquittoMqtt> mqtt;
   std::unique_ptr<Hal> hal;

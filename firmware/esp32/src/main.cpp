@@ -17,7 +17,7 @@
 #include <string>
 
 #include "sentinel/device.h"
-#include "sentinel/json.h"
+#include "sentinel/upload.h"
 #include "sentinel/version.h"
 
 #ifndef WIFI_SSID
@@ -43,6 +43,9 @@
 #endif
 #ifndef MQTT_PASSWORD
 #define MQTT_PASSWORD ""
+#endif
+#ifndef HTTP_KEY
+#define HTTP_KEY ""  // the device key its registration issued, for image uploads
 #endif
 #ifndef PIN_TRIG
 #define PIN_TRIG 12
@@ -116,33 +119,22 @@ class BusStopSensors : public Sensors {
   DHT dht_;
 };
 
-/// Seed 003's upload: POST multipart/form-data with image, device_id and location.
+/// Seed 003's upload: POST multipart/form-data with image, device_id and location, the device
+/// key (HTTP_KEY, from its registration) as x-api-key.
 class HttpUploader : public Uploader {
  public:
   bool upload(const std::string& url, const std::string& device_id, const std::string& location,
               const std::vector<uint8_t>& jpeg, std::string& filename) override {
-    const std::string boundary = "sentinelboundary7MA4YWxk";
-    std::string head;
-    for (const auto& field : {std::make_pair("device_id", device_id), std::make_pair("location", location)})
-      head += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field.first +
-              "\"\r\n\r\n" + field.second + "\r\n";
-    head += "--" + boundary +
-            "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"capture.jpg\"\r\n"
-            "Content-Type: image/jpeg\r\n\r\n";
-    std::string tail = "\r\n--" + boundary + "--\r\n";
-    std::string body = head + std::string(jpeg.begin(), jpeg.end()) + tail;
+    UploadForm form = upload_form(device_id, location, jpeg);
     HTTPClient http;
     if (!http.begin(String(url.c_str()))) return false;
     http.setTimeout(10000);
-    http.addHeader("Content-Type", String(("multipart/form-data; boundary=" + boundary).c_str()));
-    int code = http.POST(reinterpret_cast<uint8_t*>(&body[0]), body.size());
+    http.addHeader("Content-Type", String(form.content_type.c_str()));
+    if (std::string(HTTP_KEY).size() > 0) http.addHeader("x-api-key", String(HTTP_KEY));
+    int code = http.POST(reinterpret_cast<uint8_t*>(&form.body[0]), form.body.size());
     std::string response = http.getString().c_str();
     http.end();
-    if (code != HTTP_CODE_OK) return false;
-    JsonObject object;
-    if (parse_object(response, object) && object["filename"].type == JsonValue::Type::String)
-      filename = object["filename"].text;
-    return true;
+    return upload_accepted(code, response, filename);  // the engine answers 201 Created
   }
 };
 

@@ -174,3 +174,19 @@ def test_revoked_device_is_cut_off_and_cannot_return(logins: BrokerLogins, broke
 def test_wrong_admin_password_is_a_clear_error(broker, root) -> None:
     with pytest.raises(BrokerLoginError, match="refused the admin login"):
         BrokerLogins(broker.url, ADMIN_USER, "wrong", root=root, timeout=3).add_device("dev-x")
+
+
+def test_a_service_login_made_again_takes_the_new_password(logins: BrokerLogins, broker) -> None:
+    """An engine restarted on the same broker makes its gateway login again: the login exists,
+    and the new password is the one that works."""
+    first = logins.add_service("sentinel.gateway.t")
+    second = logins.add_service("sentinel.gateway.t")
+    stale, fresh = Session(broker, "sentinel.gateway.t", first), None
+    try:
+        assert not stale.wait()
+        fresh = Session(broker, "sentinel.gateway.t", second)
+        assert fresh.wait()
+    finally:
+        stale.close()
+        if fresh is not None:
+            fresh.close()

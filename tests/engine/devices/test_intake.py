@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.devices import DeviceGateway
-from engine.devices.intake import MAX_PAYLOAD_BYTES, Rejected, decode
+from engine.devices.intake import MAX_PAYLOAD_BYTES, Rejected, _decode, _sensor_reading, decode
 from tests.engine.devices.conftest import publish, wait_for
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -99,6 +99,29 @@ def test_fuzzed_documents_decode_or_are_rejected(topic: str, changes: dict) -> N
     assert row is None or (
         isinstance(row["seq"], int) and row["seq"] >= 1 and row["device_id"] == "esp32_001"
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    changes=st.dictionaries(
+        st.sampled_from([*GOOD, "junk"]),
+        json_values | st.integers(-(2**70), 2**70) | st.sampled_from(["C", "%", "esp32_002"]),
+    ),
+    dropped=st.sets(st.sampled_from(list(GOOD)), max_size=2),
+)
+def test_the_fast_sensor_check_accepts_only_what_the_model_accepts(changes, dropped) -> None:
+    # The gateway checks sensor readings without building the pydantic model (its hot path):
+    # whatever that check passes, the model must accept and decode to the very same row.
+    document = {k: v for k, v in {**GOOD, **changes}.items() if k not in dropped}
+    fast = _sensor_reading(document, "ultrasonic", "esp32_001", NOW)
+    if fast is not None:
+        assert fast == _decode(["sensors", "ultrasonic", "esp32_001"], document, NOW)
+
+
+def test_the_fast_sensor_check_takes_what_the_firmware_sends() -> None:
+    fast = _sensor_reading(json.loads(with_()), "ultrasonic", "esp32_001", NOW)
+    assert fast is not None and fast == _decode(["sensors", "ultrasonic", "esp32_001"], GOOD, NOW)
+    assert _sensor_reading({**GOOD, "value": 7}, "ultrasonic", "esp32_001", NOW) is not None
 
 
 @settings(max_examples=200, deadline=None)

@@ -17,11 +17,12 @@ from sqlalchemy import text
 from engine.assembly import open_engine
 from engine.config import Settings
 from engine.core import STATUS
-from engine.domain import Camera, CameraState, DetectionSettings
+from engine.domain import Camera, CameraState, DetectionSettings, Event, EventKind
 from engine.edge.central_writer import CentralWriter
 from engine.server import create_app
 from engine.services.schemas_fleet import DeviceRegister
 from engine.storage import BlobStore, EventRepository
+from engine.storage.spool import SpoolingEventSink
 from tests.engine.services.helpers import make_settings, make_world
 from tests.helpers import STREET_SHORT
 
@@ -97,4 +98,42 @@ def test_events_wait_for_the_central_engine_and_arrive_exactly_once(tmp_path: Pa
             assert count == len(rows)
     finally:
         edge.close()
+        central.close()
+
+
+def test_an_event_the_central_engine_refuses_is_dead_lettered_not_retried_forever(
+    tmp_path: Path,
+) -> None:
+    """A 422 for one event (here a camera id longer than the central intake takes) must not
+    hold up the events behind it: those are stored, it lands in the spool's rejected.jsonl."""
+    central = make_world(f"sqlite:///{tmp_path / 'central.db'}", tmp_path / "central")
+    registered = central.services.fleet.register(
+        central.principal("installer"), DeviceRegister(device_id="jetson-02")
+    )
+    port = _free_port()
+    blobs = BlobStore(tmp_path / "edge-blobs")
+    writer = CentralWriter(f"http://127.0.0.1:{port}", registered.key, blobs, timeout_s=2)
+    sink = SpoolingEventSink(writer, tmp_path / "spool", retry_interval_s=0.2)
+
+    def event(camera_id: str, track_id: int) -> Event:
+        return Event(
+            camera_id=camera_id, kind=EventKind.ENTERED, track_id=track_id, class_name="car",
+            class_id=2, score=0.9, box=(1, 2, 30, 40), pts=float(track_id),
+        )  # fmt: skip
+
+    good = [event("gate", 1), event("gate", 3)]
+    bad = event("g" * 200, 2)
+    try:
+        sink.submit([good[0], bad, good[1]])  # central down: all three spooled, in order
+        assert sink.spooled == 3
+        with serving(create_app(central.services, make_settings(tmp_path / "central")), port):
+            assert sink.flush(timeout=30), "one refused event blocked the spool"
+        stored = EventRepository(central.db).list(camera_id="gate", limit=10)
+        assert sorted(e.id for e in stored) == sorted(e.id for e in good)
+        assert sink.rejected == 1
+        dead = (tmp_path / "spool" / "rejected.jsonl").read_text().splitlines()
+        assert [Event.model_validate_json(line).id for line in dead] == [bad.id]
+    finally:
+        sink.close()
+        writer.close()
         central.close()

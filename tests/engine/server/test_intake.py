@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,46 @@ def test_batch_gives_per_event_results_and_a_retry_is_not_a_duplicate(app) -> No
     assert single["stored"] == 1
 
 
+def test_events_are_stored_as_sent_in_utc_with_their_snapshot_size(app) -> None:
+    world, client = app
+    blob = client.post("/upload", files={"file": ("a.png", _png(), "image/png")}, headers=DEVICE)
+    key = blob.json()["key"]
+    sent = [
+        ingest_event(
+            kind="left",
+            track_id=12,
+            class_id=2,
+            score=0.8125,
+            box=[1.5, 2.25, 300, 400.125],
+            timestamp="2026-02-01T12:30:15.123456+02:00",
+            pts=12.345,
+            snapshot=key,
+            site="elsewhere",  # an extra field: an attribute, never the event's site
+        ),
+        ingest_event(timestamp="2026-02-01T10:00:00"),  # no zone: UTC
+    ]
+    assert client.post("/ingest", json=sent, headers=DEVICE).json()["stored"] == 2
+    repo = world.services.ingest._events
+    first, second = (repo.get(uuid.UUID(str(item["id"]))) for item in sent)
+    assert first is not None and second is not None
+    assert (first.kind.value, first.track_id, first.class_id) == ("left", 12, 2)
+    assert (first.score, first.box, first.pts) == (0.8125, (1.5, 2.25, 300.0, 400.125), 12.345)
+    assert first.timestamp == datetime(2026, 2, 1, 10, 30, 15, 123456, tzinfo=timezone.utc)
+    assert (first.snapshot, first.site) == (key, "local")
+    assert second.timestamp == datetime(2026, 2, 1, 10, 0, tzinfo=timezone.utc)
+    assert (second.kind.value, second.track_id, second.class_id, second.pts) == (
+        "entered",
+        0,
+        -1,
+        0.0,
+    )
+    with world.db.engine.connect() as connection:
+        size = connection.execute(
+            text("SELECT snapshot_bytes FROM events WHERE snapshot = :key"), {"key": key}
+        ).scalar_one()
+    assert size == len(_png())
+
+
 def test_bus_envelope_goes_through_the_same_intake(app) -> None:
     world, client = app
     payload = [ingest_event(), ingest_event(class_name="face")]
@@ -97,6 +138,12 @@ def _too_many() -> list[dict[str, Any]]:
         (None, 422, "event 1: snapshot: not a valid blob key"),
         (None, 422, "no such blob"),
         (None, 422, "must be a string, number, bool or null"),
+        (
+            b'[{"camera_id": "c", "class_name": "car", "score": 0.5, "box": [NaN, 0, 9, 9]}]',
+            422,
+            "box",
+        ),
+        (None, 422, "track_id"),
     ],
     ids=[
         "malformed",
@@ -107,6 +154,8 @@ def _too_many() -> list[dict[str, Any]]:
         "path-trick",
         "unknown-blob",
         "nested-extra",
+        "nan-box",
+        "track-id-beyond-32-bit",
     ],
 )
 def test_bad_bodies_are_4xx_with_a_clear_message_and_store_nothing(
@@ -120,6 +169,7 @@ def test_bad_bodies_are_4xx_with_a_clear_message_and_store_nothing(
         "path-trick": [ingest_event(), ingest_event(snapshot="../../etc/passwd")],
         "unknown-blob": [ingest_event(snapshot="uploads/2026/01/01/nothing.jpg")],
         "nested-extra": [ingest_event(plate={"text": "X"})],
+        "track-id-beyond-32-bit": [ingest_event(track_id=2**31)],
     }
     json_body = next((b for name, b in bodies.items() if case.endswith(name)), None)
     before = stored(world)

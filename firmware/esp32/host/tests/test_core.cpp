@@ -14,6 +14,7 @@
 #include "sentinel/device.h"
 #include "sentinel/json.h"
 #include "sentinel/messages.h"
+#include "sentinel/upload.h"
 #include "sentinel/version.h"
 
 using namespace sentinel;
@@ -402,6 +403,42 @@ TEST(capture_uploads_when_an_upload_url_is_set) {
   d.command("CAPTURE");
   CHECK(parsed(d.fake.on("city/a/camera/esp32_001")[1].payload)["image"].type == JsonValue::Type::Null);
   CHECK(d.device.stats().errors == 1);
+}
+
+TEST(periodic_capture_takes_a_first_picture_when_switched_on_then_keeps_its_interval) {
+  Online d;
+  CHECK(d.fake.on("city/a/camera/esp32_001").empty());  // off by default: no pictures
+  d.command(R"({"id":"s","command":"SET_CONFIG","config":{"capture_interval_ms":30000}})");
+  d.device.loop();
+  CHECK(d.fake.on("city/a/camera/esp32_001").size() == 1);  // at once, not 30 s later
+  d.fake.now += 29000;
+  d.device.loop();
+  CHECK(d.fake.on("city/a/camera/esp32_001").size() == 1);
+  d.fake.now += 1000;
+  d.device.loop();
+  auto camera = d.fake.on("city/a/camera/esp32_001");
+  CHECK(camera.size() == 2 && parsed(camera[1].payload)["trigger"].text == "interval");
+}
+
+TEST(upload_form_is_seed_003s_multipart_and_2xx_answers_name_the_file) {
+  std::vector<uint8_t> jpeg = {0xFF, 0xD8, 0x00, '\r', '\n', 0xFF, 0xD9};
+  UploadForm form = upload_form("esp32_001", "Harbour Road", jpeg);
+  std::string boundary = form.content_type.substr(form.content_type.find("boundary=") + 9);
+  CHECK(form.content_type.rfind("multipart/form-data; boundary=", 0) == 0 && !boundary.empty());
+  CHECK(form.body.find("name=\"device_id\"\r\n\r\nesp32_001\r\n") != std::string::npos);
+  CHECK(form.body.find("name=\"location\"\r\n\r\nHarbour Road\r\n") != std::string::npos);
+  std::string image_head = "name=\"image\"; filename=\"capture.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n";
+  size_t at = form.body.find(image_head);
+  CHECK(at != std::string::npos &&
+        form.body.compare(at + image_head.size(), jpeg.size(), std::string(jpeg.begin(), jpeg.end())) == 0);
+  CHECK(form.body.size() >= 8 + boundary.size() &&
+        form.body.compare(form.body.size() - boundary.size() - 6, std::string::npos, "--" + boundary + "--\r\n") == 0);
+  std::string filename = "stale";
+  CHECK(upload_accepted(201, R"({"filename":"0123abcd.jpg","metadata":{"bytes":7}})", filename) &&
+        filename == "0123abcd.jpg");
+  CHECK(upload_accepted(200, "not json", filename) && filename.empty());
+  CHECK(!upload_accepted(401, R"({"filename":"x.jpg"})", filename) && filename.empty());
+  CHECK(!upload_accepted(415, "", filename));
 }
 
 TEST(invalid_commands_get_a_negative_ack_and_count_as_errors) {

@@ -91,7 +91,7 @@ void Device::on_connected() {
   uint64_t now = hal_.clock.millis();
   next_sensors_ = now;  // first readings right away
   next_heartbeat_ = now + config_.heartbeat_interval_ms;
-  next_capture_ = now + config_.capture_interval_ms;
+  next_capture_ = now;  // with periodic capture on, a first picture right away (as readings)
 }
 
 void Device::loop() {
@@ -208,7 +208,11 @@ void Device::apply_config(const std::string& json, const std::string& id, const 
     // A new cadence takes effect now, not after the old interval runs out.
     if (config_.sensor_interval_ms != before.sensor_interval_ms) next_sensors_ = now + config_.sensor_interval_ms;
     if (config_.heartbeat_interval_ms != before.heartbeat_interval_ms) next_heartbeat_ = now + config_.heartbeat_interval_ms;
-    if (config_.capture_interval_ms != before.capture_interval_ms) next_capture_ = now + config_.capture_interval_ms;
+    if (config_.capture_interval_ms != before.capture_interval_ms) {
+      // Periodic capture just switched on: a first picture now, so the fleet view is not blank
+      // for a whole interval.
+      next_capture_ = before.capture_interval_ms == 0 ? now : now + config_.capture_interval_ms;
+    }
   }
   std::string ack_id = id;
   if (ack_id.empty()) {  // a retained config may name itself so its ack can be matched
