@@ -65,6 +65,9 @@ DEFAULT_PLAN: tuple[ClipPlan, ...] = (
     ClipPlan("traffic_multilane_topdown.mp4", 2),
     ClipPlan("dashcam_highway_udacity.mp4", 1),
 )
+# `--dense`: every frame of every clip (~2x the images; neighbouring frames of a fixed camera
+# differ only where traffic moves, so this adds vehicle poses more than scenes).
+DENSE_PLAN: tuple[ClipPlan, ...] = tuple(ClipPlan(plan.name, 1) for plan in DEFAULT_PLAN)
 TEACHER_SIZES: tuple[int, ...] = (416, 832)
 MERGE_IOU = 0.55  # one vehicle seen at both sizes (maybe as car and truck) is one label
 
@@ -275,10 +278,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--val-fraction", type=float, default=0.15)
     parser.add_argument("--gap-seconds", type=float, default=0.5)
+    parser.add_argument("--dense", action="store_true", help="every frame of every clip")
     args = parser.parse_args(argv)
     clip_dirs = tuple(args.clip_dir) if args.clip_dir else DEFAULT_CLIP_DIRS
     manifest = build(
-        args.out, clip_dirs=clip_dirs, val_fraction=args.val_fraction, gap_seconds=args.gap_seconds
+        args.out,
+        plan=DENSE_PLAN if args.dense else DEFAULT_PLAN,
+        clip_dirs=clip_dirs,
+        val_fraction=args.val_fraction,
+        gap_seconds=args.gap_seconds,
     )
     print(
         f"dataset {args.out}: images {manifest['images']}, boxes {manifest['boxes']}, "

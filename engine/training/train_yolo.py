@@ -129,6 +129,7 @@ def train(args: argparse.Namespace) -> Path:
             patience=args.patience,
             warmup_epochs=args.warmup_epochs,
             close_mosaic=args.close_mosaic,
+            scale=args.scale,
         )
     best = run_dir / "weights" / "best.pt"
     return best if best.is_file() else last
@@ -186,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--close-mosaic", type=int, default=10, help="last epochs trained without mosaic"
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=0.5,
+        help="random zoom gain (ultralytics `scale`): 0.9 shrinks objects to 0.1x, more small cars",
     )
     parser.add_argument("--project", type=Path, default=DEFAULT_PROJECT)
     parser.add_argument("--name", default=DEFAULT_NAME)
