@@ -14,7 +14,6 @@ from engine.events.plate_events import PlateEventRecorder
 from engine.security.policy import load_rules
 from engine.services.telemetry import LatencyRecorder, timed_factory
 from engine.storage import (
-    BlobStore,
     CameraRepository,
     Database,
     EventRepository,
@@ -22,6 +21,8 @@ from engine.storage import (
     RetentionWorker,
     SpoolingEventSink,
 )
+from engine.storage.blob_factory import open_blob_store
+from engine.storage.blobs import BlobStorage
 from engine.storage.repos.plates import PlateRecordWriter, PlateRepository
 from engine.storage.spool import EventWriter
 
@@ -59,12 +60,12 @@ def open_engine(
     settings: Settings,
     *,
     realtime: bool = True,
-    forward_to: Callable[[BlobStore], EventWriter] | None = None,
+    forward_to: Callable[[BlobStorage], EventWriter] | None = None,
 ) -> EngineParts:
     """The in-process engine. `forward_to` (edge mode) makes the writer of its events, e.g. a
     central engine's intake: events are spooled on disk while it is away, not stored here."""
     database = Database.open(settings.resolved_database_url())
-    blobs = BlobStore(settings.resolved_blobs_dir())
+    blobs = open_blob_store(settings, write_behind=True)
     events = EventRepository(database, snapshot_size=blobs.size)
     writer = forward_to(blobs) if forward_to is not None else events
     sink = SpoolingEventSink(writer, settings.resolved_spool_dir())

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 EVENTS = "events"
 STATUS = "status"
 FRAMES = "frames"  # every camera's frame results (the live feed); frames/<id> carries one camera
-PACKETS = "packets"  # packets/<id>: one camera's compressed H.264 packets (engine.relay)
+PACKETS = "packets"  # packets/<id>: one camera's compressed H.264/H.265 packets (engine.relay)
 
 
 def detector_for(settings: Settings) -> Callable[[Camera], Detector]:

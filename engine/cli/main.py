@@ -6,12 +6,23 @@ import argparse
 import logging
 import sys
 
-from engine.cli import alpr, detect, edge, serve, simulate_devices, user
+from engine.cli import alpr, detect, edge, export_events, serve, simulate_devices, user
+from engine.devices.broker_logins import BrokerLoginError
+from engine.devices.gateway import GatewayError
+from engine.security.log_redaction import install_log_redaction
 from engine.sources.base import SourceError
 from engine.vision.detector import DetectorError
 
 # Errors a user can act on: one line, no traceback.
-USER_ERRORS = (SourceError, DetectorError, FileNotFoundError, ValueError)
+# GatewayError, BrokerLoginError: the device broker (MQTT_BROKER) refused or did not answer.
+USER_ERRORS = (
+    SourceError,
+    DetectorError,
+    FileNotFoundError,
+    ValueError,
+    GatewayError,
+    BrokerLoginError,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_parser(subparsers)
     serve.add_parser(subparsers)
     edge.add_parser(subparsers)
+    export_events.add_parser(subparsers)
     return parser
 
 
@@ -35,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    install_log_redaction()  # no plate text in any log line (engine.security.log_redaction)
     try:
         return int(args.run(args))
     except USER_ERRORS as exc:

@@ -1,24 +1,44 @@
-"""LocalEngineClient: the EngineClient of an engine running in this process."""
+"""LocalEngineClient: the EngineClient of an engine running in this process.
+
+Every call goes through the service layer (engine.services) as the console's own user, a
+Principal with the role and camera rights it was opened with: the same permission, camera and
+plate-masking rules as a remote engine's REST, WebSocket and WebRTC channels. Rights are
+checked once per call or subscription; frames then flow from the camera thread straight to the
+callback (only their plate text is masked where the role may not see it).
+"""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from engine.assembly import EngineParts, open_engine
-from engine.client.local_fleet import LocalFleet, local_principal
-from engine.client.plate_view import LOCAL_ROLE, PlateView
+from engine.client.local_fleet import LOCAL_ROLE, LocalFleet, local_principal
 from engine.client.protocol import EventQuery, Subscription
+from engine.client.snapshot_keys import SnapshotKeys
 from engine.config import Settings
 from engine.core import EVENTS, STATUS
 from engine.devices.payloads import DeviceConfigPatch
 from engine.domain import Camera, CameraStatus, DetectionSettings, Event, FrameResult
-from engine.domain.device import CommandName, DeviceAck, DeviceCredentials, DeviceSummary, Reading
+from engine.domain.device import (
+    CommandName,
+    DeviceAck,
+    DeviceCredentials,
+    DeviceSnapshot,
+    DeviceSummary,
+    DeviceUpdate,
+    Reading,
+)
 from engine.resources import resource_path
-from engine.security.audit import AuditLog
-from engine.storage.repos.audit import AuditRepository
+from engine.security.principal import Principal
+from engine.services import NotFound, Services, build_services
+from engine.services.cameras import CameraCreate
+
+__all__ = ["LOCAL_ROLE", "LocalEngineClient", "in_process_services", "open_local_client"]
 
 # The demo wall: four distinct real clips of 24 fps or more (not the 12.5 fps parking lot).
 DEMO_CLIPS = (
@@ -36,70 +56,90 @@ DEMO_PLATE_CLIP = "generated/plate_pixabay_street.mp4"  # made by scripts/make_p
 DEMO_PLATE_DETECTION = DEMO_DETECTION.model_copy(update={"alpr": True})
 
 
+def in_process_services(parts: EngineParts) -> Services:
+    """The services over the in-process engine. Nothing here issues login tokens, so a missing
+    JWT_SECRET (or POLICY_HMAC_KEY) gets a random one for this process, silently."""
+    settings = parts.core.settings
+    missing = {
+        name: SecretStr(secrets.token_urlsafe(48))
+        for name in ("jwt_secret", "policy_hmac_key")
+        if getattr(settings, name) is None
+    }
+    settings = settings.model_copy(update=missing) if missing else settings
+    return build_services(parts.database, settings, core=parts.core, blobs=parts.core.blobs)
+
+
 class LocalEngineClient:
-    """`plates` is how the local user sees plate text (PlateView.for_role; the demo's user is
-    LOCAL_ROLE): frames and events pass through it before any callback sees them."""
+    """`principal` is the local user (default: LOCAL_ROLE on every camera); `services` the
+    service layer over `parts` (in_process_services); `fleet` the devices, as that user."""
 
     def __init__(
         self,
         parts: EngineParts,
-        plates: PlateView | None = None,
+        services: Services | None = None,
+        principal: Principal | None = None,
         fleet: LocalFleet | None = None,
     ) -> None:
         self._parts = parts
         self._core = parts.core
-        self.plates = plates or PlateView(show_plates=True)
-        self.fleet = fleet or LocalFleet(
-            parts.database, parts.core.settings, local_principal(parts.core.settings, LOCAL_ROLE)
-        )
+        settings = parts.core.settings
+        self.principal = principal or local_principal(settings, LOCAL_ROLE)
+        self.services = services or in_process_services(parts)
+        self.fleet = fleet or LocalFleet(parts.database, settings, self.principal, self.services)
+        self._snapshots = SnapshotKeys()
 
     def list_cameras(self) -> list[Camera]:
-        return self._core.cameras()
+        return [found.to_camera() for found in self.services.cameras.list(self.principal)]
 
     def add_camera(self, camera: Camera) -> Camera:
-        return self._core.add_camera(camera)
+        return self.services.cameras.add(self.principal, CameraCreate.of(camera)).to_camera()
 
     def remove_camera(self, camera_id: str) -> None:
-        self._core.remove_camera(camera_id)
+        self.services.cameras.remove(self.principal, camera_id)
 
     def camera_status(self, camera_id: str) -> CameraStatus:
-        return self._core.status(camera_id)
+        return self.services.cameras.status(self.principal, camera_id)
 
     def subscribe_frames(
         self, camera_id: str, callback: Callable[[FrameResult], None]
     ) -> Subscription:
-        view = self.plates.frame
-        return self._core.subscribe(
-            self._core.frames_topic(camera_id), lambda result: callback(view(result))
-        )
+        grant = self.services.video.open(self.principal, camera_id)  # the right, checked once
+        present = grant.present  # a no-op unless the frame carries plate text to mask
+        return grant.subscribe_results(lambda result: callback(present(result)))
 
     def subscribe_events(self, callback: Callable[[Event], None]) -> Subscription:
-        view = self.plates.event
-        return self._core.subscribe(EVENTS, lambda event: callback(view(event)))
+        viewer = self.services.live.viewer(self.principal)
+        remember = self._snapshots.remember
+
+        def deliver(event: Event) -> None:
+            if viewer.sees(event.camera_id):
+                callback(remember(viewer.event(event)))
+
+        return self._core.subscribe(EVENTS, deliver)
 
     def subscribe_status(self, callback: Callable[[CameraStatus], None]) -> Subscription:
-        return self._core.subscribe(STATUS, callback)
+        viewer = self.services.live.viewer(self.principal)
+
+        def deliver(status: CameraStatus) -> None:
+            if viewer.sees(status.camera_id):
+                callback(status)
+
+        return self._core.subscribe(STATUS, deliver)
 
     def list_events(self, query: EventQuery) -> list[Event]:
-        found = self._core.events_repo.list(
-            camera_id=query.camera_id,
-            kind=query.kind,
-            start=query.start,
-            end=query.end,
-            limit=query.limit,
-            offset=query.offset,
-        )
-        return [self.plates.event(event) for event in found]
+        found = self.services.events.list(self.principal, query)
+        return [self._snapshots.remember(event) for event in found]
 
     def get_event(self, event_id: str) -> Event | None:
         try:
-            event = self._core.events_repo.get(uuid.UUID(event_id))
-        except ValueError:
+            event = self.services.events.get(self.principal, event_id)
+        except NotFound:
             return None
-        return self.plates.event(event) if event is not None else None
+        return self._snapshots.remember(event)
 
     def get_snapshot(self, key: str) -> bytes:
-        return self.plates.snapshot(key, self._core.blobs.read(key))
+        event_id = self._snapshots.event_id(key)
+        return self.services.plates.snapshot(self.principal, event_id)
 
     # devices (LocalFleet: the fleet services, called as the local user) -----------------------
     def list_devices(self) -> list[DeviceSummary]:
@@ -130,7 +170,14 @@ class LocalEngineClient:
     def revoke_device(self, device_id: str) -> None:
         self.fleet.revoke_device(device_id)
 
+    def subscribe_devices(self, callback: Callable[[DeviceUpdate], None]) -> Subscription:
+        return self.fleet.subscribe_devices(callback)
+
+    def latest_device_image(self, device_id: str) -> DeviceSnapshot | None:
+        return self.fleet.latest_device_image(device_id)
+
     def close(self) -> None:
+        self.services.live.feed.detach()
         self.fleet.close()  # devices and the demo broker before the database they write to
         self._parts.close()
 
@@ -142,17 +189,16 @@ def open_local_client(
     alpr: bool = False,
     realtime: bool = True,
     role: str = LOCAL_ROLE,
+    cameras: Collection[str] | None = None,
 ) -> LocalEngineClient:
     """Start the in-process engine; with `demo`, make sure the bundled demo cameras exist (with
-    `alpr` also the plate-reading one). `role` (roles file) decides whether plates show."""
+    `alpr` also the plate-reading one). The local user has `role`'s rights (roles file) on
+    `cameras` (None: every camera), exactly as a remote user with that role and camera list."""
     parts = open_engine(settings, realtime=realtime)
-    principal = local_principal(settings, role)
-    audit = AuditLog(AuditRepository(parts.database))
-    plates = PlateView.for_role(
-        settings, role, audit=lambda action, target: audit.record(principal, action, target)
-    )
-    fleet = LocalFleet(parts.database, settings, principal)
-    client = LocalEngineClient(parts, plates, fleet)
+    principal = local_principal(settings, role, cameras)
+    services = in_process_services(parts)
+    fleet = LocalFleet(parts.database, settings, principal, services)
+    client = LocalEngineClient(parts, services, principal, fleet)
     if demo:
         fleet.start_demo(settings.data_dir / "demo-fleet")
         known = {camera.name for camera in parts.core.cameras()}

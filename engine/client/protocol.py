@@ -10,7 +10,15 @@ from pydantic import BaseModel, Field
 
 from engine.devices.payloads import DeviceConfigPatch
 from engine.domain import Camera, CameraStatus, Event, EventKind, FrameResult
-from engine.domain.device import CommandName, DeviceAck, DeviceCredentials, DeviceSummary, Reading
+from engine.domain.device import (
+    CommandName,
+    DeviceAck,
+    DeviceCredentials,
+    DeviceSnapshot,
+    DeviceSummary,
+    DeviceUpdate,
+    Reading,
+)
 
 # Paging offsets beyond any table; keeps values inside the databases' 64-bit integers.
 MAX_OFFSET = 2**31 - 1
@@ -58,8 +66,17 @@ class EngineClient(Protocol):
     def get_snapshot(self, key: str) -> bytes: ...
 
     # devices ----------------------------------------------------------------------------------
-    # No device subscription: the Fleet view polls list_devices/device_readings once a second.
     def list_devices(self) -> list[DeviceSummary]: ...
+
+    def subscribe_devices(self, callback: Callable[[DeviceUpdate], None]) -> Subscription:
+        """`callback` on a thread of the client's for each device change as it is stored:
+        online/offline (a last will included), last seen, new readings and acks, a new camera
+        image, registrations and revocations. AccessDenied without fleet.read."""
+        ...
+
+    def latest_device_image(self, device_id: str) -> DeviceSnapshot | None:
+        """The device's newest uploaded camera image (None: it has none)."""
+        ...
 
     def device_readings(
         self,

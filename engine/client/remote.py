@@ -1,8 +1,8 @@
 """The remote engine's live event stream (`GET /ws/events`), for the remote EngineClient.
 
-Only the event stream lives here so far: `login` (httpx) gets a token, `RemoteEventStream`
-opens one WebSocket per subscription (websockets' threaded client) and calls back on its own
-thread, like the in-process client's camera threads do.
+`login` (httpx) gets a token, `RemoteEventStream` opens one WebSocket per subscription
+(websockets' threaded client) and calls back on its own thread, like the in-process client's
+camera threads do. The remote EngineClient itself is engine.client.remote_client.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import ssl
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from pydantic import Field, TypeAdapter
@@ -21,7 +21,13 @@ from websockets.sync.client import ClientConnection, connect
 
 from engine.domain import Event
 from engine.domain.live import LiveEvent, LiveMessage
-from engine.services.errors import AccessDenied, InvalidCredentials, ServiceError
+from engine.services.errors import (
+    AccessDenied,
+    InvalidCredentials,
+    NotFound,
+    ServiceError,
+    Unavailable,
+)
 
 log = logging.getLogger(__name__)
 _MESSAGE: TypeAdapter[LiveMessage] = TypeAdapter(
@@ -41,16 +47,24 @@ def login(base_url: str, name: str, password: str, *, verify: ssl.SSLContext | b
 
 class LiveStreamSubscription:
     """One open stream, owned by its thread. Construction returns once the server accepted
-    the stream and raises what refused it (InvalidCredentials, AccessDenied, OSError, ...);
-    `cancel` closes it and waits for the thread."""
+    the stream and raises what refused it (InvalidCredentials, AccessDenied, NotFound for a
+    server without the stream, Unavailable, OSError, ...); `cancel` closes it and waits for
+    the thread. `messages` reads each message (default: /ws/events'); `on_lost` is called on
+    the stream's thread when the connection ends without `cancel` (the server went away)."""
 
     def __init__(
         self,
         open_connection: Callable[[], AbstractContextManager[ClientConnection]],
-        callback: Callable[[LiveMessage], None],
+        callback: Callable[[Any], None],
+        *,
+        messages: TypeAdapter[Any] = _MESSAGE,
+        on_lost: Callable[[], None] | None = None,
     ) -> None:
         self._open = open_connection
         self._callback = callback
+        self._messages = messages
+        self._on_lost = on_lost
+        self._cancelled = False
         self._connection: ClientConnection | None = None
         self._error: BaseException | None = None
         self._opened = threading.Event()
@@ -67,6 +81,7 @@ class LiveStreamSubscription:
         self._connection.send('{"type": "ping"}')
 
     def cancel(self) -> None:
+        self._cancelled = True
         if self._connection is not None:
             self._connection.close()
         if threading.current_thread() is not self._thread:
@@ -79,7 +94,7 @@ class LiveStreamSubscription:
                 self._opened.set()
                 self._receive(connection)
         except InvalidStatus as exc:
-            refused = {401: InvalidCredentials, 403: AccessDenied}
+            refused = {401: InvalidCredentials, 403: AccessDenied, 404: NotFound, 503: Unavailable}
             self._error = refused.get(exc.response.status_code, ServiceError)()
         except Exception as exc:  # unreachable, TLS, timeouts: the caller of subscribe raises it
             if not self._opened.is_set():
@@ -87,13 +102,16 @@ class LiveStreamSubscription:
             else:
                 log.warning("live stream failed: %r", exc)
         finally:
+            was_open = self._opened.is_set()
             self._opened.set()
+            if was_open and self._error is None and not self._cancelled and self._on_lost:
+                self._on_lost()
 
     def _receive(self, connection: ClientConnection) -> None:
         try:
             for raw in connection:
                 try:
-                    message = _MESSAGE.validate_json(raw)
+                    message = self._messages.validate_json(raw)
                 except ValueError:
                     log.warning("live stream: unreadable message skipped")
                     continue

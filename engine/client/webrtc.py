@@ -58,12 +58,14 @@ class VideoSubscription:
 
 
 class WebRtcVideo:
-    """`wait_s`: how long a picture waits for its detections before it shows without them."""
+    """`wait_s`: how long a picture waits for its detections before it shows without them.
+    `token`: the bearer token, or a function giving the current one (a client that logs in
+    again when its token expires)."""
 
     def __init__(
         self,
         base_url: str,
-        token: str,
+        token: str | Callable[[], str],
         *,
         verify: ssl.SSLContext | bool = True,
         ice_servers: Sequence[str] = (),
@@ -155,7 +157,8 @@ class WebRtcVideo:
 
     async def _signal(self, camera_id: str, sdp: str) -> str:
         body = {"camera_id": camera_id, "sdp": sdp, "type": "offer"}
-        headers = {"Authorization": f"Bearer {self._token}"}
+        token = self._token() if callable(self._token) else self._token
+        headers = {"Authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(
             base_url=self._base_url, verify=self._verify, timeout=30
         ) as http:

@@ -2,7 +2,14 @@
 
 from engine.domain.camera import Camera, CameraState, CameraStatus, DetectionSettings
 from engine.domain.detections import NO_TRACK, Detections, box_iou
-from engine.domain.device import DeviceAck, DeviceCredentials, DeviceSummary, Reading
+from engine.domain.device import (
+    DeviceAck,
+    DeviceCredentials,
+    DeviceSnapshot,
+    DeviceSummary,
+    DeviceUpdate,
+    Reading,
+)
 from engine.domain.event import Event, EventKind, utc_now
 from engine.domain.frame import Frame
 from engine.domain.frame_result import FrameResult
@@ -16,7 +23,9 @@ __all__ = [
     "Detections",
     "DeviceAck",
     "DeviceCredentials",
+    "DeviceSnapshot",
     "DeviceSummary",
+    "DeviceUpdate",
     "Event",
     "EventKind",
     "Frame",

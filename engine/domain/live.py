@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.domain.camera import CameraStatus
 from engine.domain.event import Event
 from engine.domain.frame_result import FrameResult
 
@@ -50,6 +51,17 @@ class LiveEvent(BaseModel):
     event: Event
 
 
+class LiveStatus(BaseModel):
+    """A camera's state changed (connecting, live, reconnecting, stopped, failed), as
+    `GET /api/cameras/{id}/status` would now answer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["status"] = "status"
+    camera_id: str
+    status: CameraStatus
+
+
 class LiveDropped(BaseModel):
     """This subscriber was too slow: `count` older messages were dropped before the next one."""
 
@@ -63,4 +75,4 @@ class LivePong(BaseModel):
     type: Literal["pong"] = "pong"
 
 
-LiveMessage = LiveDetections | LiveEvent | LiveDropped | LivePong
+LiveMessage = LiveDetections | LiveEvent | LiveStatus | LiveDropped | LivePong

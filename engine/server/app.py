@@ -16,6 +16,7 @@ from engine.server.routers import (
     audit,
     auth,
     cameras,
+    device_commands,
     device_keys,
     event_reads,
     events,
@@ -79,7 +80,7 @@ def create_app(
     # event_reads before events: /events/recent must not be taken for an event id.
     modules = (public, auth, users, device_keys, audit, event_reads, events, ingest, analytics)
     modules += (plates, webrtc)
-    for module in (*modules, cameras, live, fleet, images):
+    for module in (*modules, cameras, live, fleet, device_commands, images):
         app.include_router(module.router)
     app.include_router(metrics_router)
     _add_components(app, ingest.COMPONENTS)

@@ -1,4 +1,5 @@
-"""CameraService: list cameras a principal may see; add and remove them (cameras.manage)."""
+"""CameraService: list cameras a principal may see and their states; add and remove them
+(cameras.manage)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-from engine.domain import Camera, CameraState, DetectionSettings
+from engine.domain import Camera, CameraState, CameraStatus, DetectionSettings
 from engine.security.audit import AuditLog
 from engine.security.permissions import Permission
 from engine.security.principal import Principal
-from engine.services.access import require
+from engine.services.access import require, require_camera
 from engine.services.errors import InvalidInput, NotFound
 from engine.storage.repos.cameras import CameraRepository
 
@@ -21,14 +22,26 @@ _STREAM_SCHEMES = {"rtsp", "rtsps", "rtmp", "http", "https"}
 
 
 class CameraCreate(BaseModel):
-    """POST /api/cameras. `source` is a video file on the server or an rtsp:// URL."""
+    """POST /api/cameras. `source` is a video file on the server or an rtsp:// URL. `id`: the
+    caller's own id for it (EngineClient.add_camera keeps the Camera's); a saved id replaces
+    that camera, which restarts with the new settings."""
 
+    id: uuid.UUID | None = None
     name: str = Field(min_length=1, max_length=128)
     source: str = Field(min_length=1, max_length=2048)
     loop: bool = False
     detection: DetectionSettings = Field(default_factory=DetectionSettings)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    @classmethod
+    def of(cls, camera: Camera) -> CameraCreate:
+        """The request that adds `camera`; InvalidInput naming the field it breaks."""
+        try:
+            return cls.model_validate(camera.model_dump(exclude={"site"}))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise InvalidInput(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
 class CameraPublic(BaseModel):
@@ -41,6 +54,21 @@ class CameraPublic(BaseModel):
     longitude: float | None
     state: CameraState
     source: str | None = None
+    loop: bool = False
+    detection: DetectionSettings = Field(default_factory=DetectionSettings)
+
+    def to_camera(self) -> Camera:
+        """The domain Camera, its source '' where it is hidden from the caller."""
+        return Camera(
+            id=self.id,
+            name=self.name,
+            source=self.source or "",
+            loop=self.loop,
+            detection=self.detection,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            site=self.site,
+        )
 
 
 class CameraService:
@@ -65,20 +93,26 @@ class CameraService:
     def add(self, principal: Principal, new: CameraCreate) -> CameraPublic:
         require(principal, Permission.CAMERAS_MANAGE, self._audit, "camera.add")
         _check_source(new.source)
-        camera = Camera(**new.model_dump())
+        camera = Camera(**new.model_dump(exclude_none=True))
         camera = self.core.add_camera(camera) if self.core is not None else self._repo.add(camera)
         self._audit.record(principal, "camera.add", f"camera:{camera.id}")
         return self._public(camera, True)
 
+    def status(self, principal: Principal, camera_id: str) -> CameraStatus:
+        """The camera's state now: events.read and the camera right; NotFound for no such
+        camera (a saved camera this engine does not run is stopped)."""
+        target = f"camera:{camera_id}"
+        require(principal, Permission.EVENTS_READ, self._audit, "camera.status", target)
+        require_camera(principal, camera_id, self._audit, "camera.status", target)
+        key = _saved_key(self._repo, camera_id)
+        if self.core is None:
+            return CameraStatus(camera_id=key, state=CameraState.STOPPED)
+        return self.core.status(key)  # type: ignore[no-any-return]
+
     def remove(self, principal: Principal, camera_id: str) -> None:
         target = f"camera:{camera_id}"
         require(principal, Permission.CAMERAS_MANAGE, self._audit, "camera.remove", target)
-        try:
-            key = str(uuid.UUID(camera_id))
-        except ValueError:
-            raise NotFound() from None
-        if self._repo.get(key) is None:
-            raise NotFound()
+        key = _saved_key(self._repo, camera_id)
         if self.core is not None:
             self.core.remove_camera(key)
         else:
@@ -95,7 +129,20 @@ class CameraService:
             longitude=camera.longitude,
             state=state,
             source=camera.source if with_source else None,
+            loop=camera.loop,
+            detection=camera.detection,
         )
+
+
+def _saved_key(repo: CameraRepository, camera_id: str) -> str:
+    """The saved camera's id in its one spelling; NotFound for a malformed or unknown id."""
+    try:
+        key = str(uuid.UUID(camera_id))
+    except ValueError:
+        raise NotFound() from None
+    if repo.get(key) is None:
+        raise NotFound()
+    return key
 
 
 def _check_source(source: str) -> None:

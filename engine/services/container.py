@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from engine.config.settings import Settings
 from engine.devices.broker_logins import BrokerLogins
+from engine.devices.gateway import DeviceGateway
 from engine.live_feed import LiveFeed
 from engine.security.audit import AuditLog
 from engine.security.permissions import RoleMatrix, load_roles
@@ -18,7 +19,9 @@ from engine.security.tokens import JwtCodec, resolve_jwt_secret
 from engine.services.analytics import AnalyticsService
 from engine.services.audit import AuditService
 from engine.services.cameras import CameraService
+from engine.services.device_commands import DeviceCommandService
 from engine.services.device_keys import DeviceKeyService
+from engine.services.device_stream import DeviceStreamService
 from engine.services.events import EventService
 from engine.services.fleet import FleetService
 from engine.services.images import ImageService
@@ -29,7 +32,8 @@ from engine.services.stats import StatsService
 from engine.services.users import UserService
 from engine.services.video import VideoService
 from engine.services.watchlist import WatchlistService
-from engine.storage.blobs import BlobStore
+from engine.storage.blob_factory import open_blob_store
+from engine.storage.blobs import BlobStorage
 from engine.storage.database import Database
 from engine.storage.repos.audit import AuditRepository
 from engine.storage.repos.cameras import CameraRepository
@@ -69,6 +73,8 @@ class Services:
     fleet: FleetService
     images: ImageService
     video: VideoService
+    commands: DeviceCommandService  # no gateway: every command answers Unavailable
+    device_stream: DeviceStreamService  # no gateway: GET /ws/devices answers Unavailable
 
 
 def broker_logins(settings: Settings) -> BrokerLogins | None:
@@ -89,14 +95,18 @@ def build_services(
     *,
     dev: bool = False,
     core: Any | None = None,
-    blobs: BlobStore | None = None,
+    blobs: BlobStorage | None = None,
     detector: Callable[[], Detector] | None = None,
+    gateway: DeviceGateway | None = None,
+    logins: BrokerLogins | None = None,
 ) -> Services:
     """Wire the services over `db`. Without JWT_SECRET (or POLICY_HMAC_KEY while the policy
     redacts) this raises ValueError, unless `dev` makes random per-process secrets. `core` (a
     running EngineCore) makes camera changes start and stop cameras; `blobs` defaults to
-    BLOBS_DIR's store; `detector` (for POST /api/inference, built on first use) defaults to
-    DETECTOR__*'s."""
+    the settings' store (BLOBS_DIR, or BLOBS_URL's S3); `detector` (for POST /api/inference,
+    built on first use) defaults to DETECTOR__*'s; `gateway` (the device broker's) carries
+    device commands and config pushes and feeds the device stream; `logins` (default: from the
+    MQTT_ADMIN_* settings) makes and deletes devices' MQTT logins."""
     secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
     hmac_key = settings.policy_hmac_key.get_secret_value() if settings.policy_hmac_key else None
     if dev and not hmac_key:
@@ -107,7 +117,7 @@ def build_services(
     audit_repo = AuditRepository(db)
     audit = AuditLog(audit_repo)
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
-    blobs = blobs or BlobStore(settings.resolved_blobs_dir())
+    blobs = blobs or open_blob_store(settings)
     events = IngestRepository(db, snapshot_size=blobs.size)
     ingest = IngestService(events, blobs, audit, policy)
     fleet = FleetRepository(db)
@@ -131,6 +141,9 @@ def build_services(
     feed = LiveFeed(settings.server.live_queue)
     if core is not None:
         feed.attach(core.subscribe)
+    device_stream = DeviceStreamService(DeviceRepository(db), audit, settings.server.live_queue)
+    if gateway is not None:
+        device_stream.attach(gateway)
     return Services(
         users=UserService(UserRepository(db), audit, roles, tokens),
         device_keys=DeviceKeyService(DeviceKeyRepository(db), audit, roles, api_key),
@@ -153,10 +166,15 @@ def build_services(
             ReadingRepository(db),
             audit,
             keys=DeviceKeyRepository(db),
-            logins=broker_logins(settings),
+            logins=logins or broker_logins(settings),
+            on_change=device_stream.changed,
         ),
         images=ImageService(
             ImageRepository(db), fleet, ingest, blobs, audit, detector or settings_detector
         ),
         video=VideoService(CameraRepository(db), audit, policy, core, settings.server.ice_servers),
+        commands=DeviceCommandService(
+            gateway, fleet, ReadingRepository(db), audit, on_change=device_stream.changed
+        ),
+        device_stream=device_stream,
     )

@@ -1,5 +1,7 @@
-"""LiveService: the live event stream as a principal may see it - events.read, camera rights,
-and the same field policy (masking, audited clear views) as the REST event reads."""
+"""LiveService: the live stream (frames' detections, events, camera states) as a principal may
+see it - events.read, camera rights, and the same field policy (masking, audited clear views)
+as the REST event reads. Remote viewers get a queue (LiveSubscription); the in-process client
+gets a LiveViewer and filters the core's own callbacks with it."""
 
 from __future__ import annotations
 
@@ -8,65 +10,69 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.domain.live import LiveDropped, LiveEvent
+from engine.domain import Event
+from engine.domain.live import LiveEvent
 from engine.live_feed import LiveFeed, LiveQueue
 from engine.security.audit import AuditLog
 from engine.security.permissions import Permission
 from engine.security.principal import Principal
 from engine.services.access import require
 from engine.services.events import EventService
+from engine.services.queued_stream import QueuedStream
 
 
-class LiveSubscription:
-    """One viewer's stream. `take` runs on the viewer's side (it may write audit rows), never
-    on a camera thread."""
+class LiveViewer:
+    """What one principal may see live, its right checked once when the stream opened:
+    messages of its cameras only, events presented as `GET /events/{id}` presents them."""
 
-    def __init__(self, queue: LiveQueue, principal: Principal, events: EventService) -> None:
-        self._queue = queue
+    def __init__(self, principal: Principal, events: EventService) -> None:
         self._principal = principal
         self._events = events
 
-    def take(self) -> list[dict[str, Any]]:
-        """The queued messages as JSON-ready dicts, a `dropped` notice first if any were lost."""
-        messages, lost = self._queue.take()
-        out = [LiveDropped(count=lost).model_dump(mode="json")] if lost else []
-        out.extend(self._present(message) for message in messages)
-        return out
+    def sees(self, camera_id: str) -> bool:
+        """Cheap enough for a camera thread: no I/O."""
+        return self._principal.can_see_camera(camera_id)
 
-    def ping(self) -> None:
-        self._queue.ping()
+    def event(self, event: Event) -> Event:
+        """The event masked by role; a clear plate view writes an audit row (I/O)."""
+        return self._events.present(self._principal, event)
 
-    @property
-    def dropped(self) -> int:
-        return self._queue.dropped
 
-    def cancel(self) -> None:
-        self._queue.cancel()
+class LiveSubscription(QueuedStream):
+    """One remote viewer's stream. `take` runs on the viewer's side (it may write audit rows),
+    never on a camera thread."""
+
+    def __init__(self, queue: LiveQueue, viewer: LiveViewer) -> None:
+        super().__init__(queue)
+        self._viewer = viewer
 
     def _present(self, message: BaseModel) -> dict[str, Any]:
         if isinstance(message, LiveEvent):
-            message = message.model_copy(
-                update={"event": self._events.present(self._principal, message.event)}
-            )
+            message = message.model_copy(update={"event": self._viewer.event(message.event)})
         return message.model_dump(mode="json")
 
 
 class LiveService:
-    """Opens live subscriptions: needs events.read; a principal limited to some cameras gets
-    only their messages (filtered before they are queued)."""
+    """Opens live streams: needs events.read; a principal limited to some cameras gets only
+    their messages (filtered before they are queued)."""
 
     def __init__(self, feed: LiveFeed, events: EventService, audit: AuditLog) -> None:
         self.feed = feed
         self._events = events
         self._audit = audit
 
+    def viewer(self, principal: Principal) -> LiveViewer:
+        """AccessDenied (audited) without events.read."""
+        require(principal, Permission.EVENTS_READ, self._audit, "live.open")
+        return LiveViewer(principal, self._events)
+
     def open(
         self, principal: Principal, wake: Callable[[], None], maxsize: int | None = None
     ) -> LiveSubscription:
-        require(principal, Permission.EVENTS_READ, self._audit, "live.open")
+        viewer = self.viewer(principal)
 
         def accept(message: BaseModel) -> bool:
-            return principal.can_see_camera(str(getattr(message, "camera_id", "")))
+            return viewer.sees(str(getattr(message, "camera_id", "")))
 
         queue = self.feed.open(wake, accept, maxsize)
-        return LiveSubscription(queue, principal, self._events)
+        return LiveSubscription(queue, viewer)

@@ -19,6 +19,7 @@ from engine.security.permissions import Permission
 from engine.security.policy import FieldPolicy, mask
 from engine.security.principal import Principal
 from engine.services.access import require, require_camera
+from engine.services.blob_errors import blob_store_answering
 from engine.services.errors import InvalidInput, NotFound
 from engine.services.lookup import find_event
 from engine.storage.repos.events import PlateKeys
@@ -123,7 +124,8 @@ class PlateService:
         if event.snapshot is None:
             raise NotFound()
         try:
-            data = self._blobs.read(event.snapshot)
+            with blob_store_answering():
+                data = self._blobs.read(event.snapshot)
         except (OSError, ValueError):
             raise NotFound() from None
         if event.kind is not EventKind.PLATE:

@@ -21,6 +21,7 @@ class ApiInfo(BaseModel):
 
     name: str
     version: str
+    site: str = Field(description="the site this engine serves (SENTINEL_SITE)")
     docs: str
     openapi: str
     endpoints: list[str] = Field(description="'METHOD /path' of every route, e.g. 'GET /stats'")
@@ -39,9 +40,11 @@ def api_info(request: Request) -> ApiInfo:
     # The OpenAPI document (built once, then cached by FastAPI) is the list of routes.
     paths = app.openapi().get("paths", {})
     endpoints = sorted(f"{method.upper()} {path}" for path, ops in paths.items() for method in ops)
+    settings = app.state.settings
     return ApiInfo(
         name=app.title,
         version=app.version,
+        site=settings.site if settings is not None else "local",
         docs="/docs",
         openapi="/openapi.json",
         endpoints=endpoints,

@@ -1,8 +1,9 @@
 """`POST /webrtc/offer`: WebRTC signalling for live video (video.view and the camera right).
 
 The viewer offers one recvonly video and a `detections` data channel; the answer relays the
-camera's own H.264 (no decode or encode per viewer) with each frame's detections beside it
-(engine.relay). Peers live on the server's event loop and are closed when it shuts down.
+camera's own H.264 (no decode or encode per viewer; an H.265 camera is transcoded once for all
+its viewers) with each frame's detections beside it (engine.relay). Peers live on the server's
+event loop and are closed when it shuts down.
 """
 
 from __future__ import annotations

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from engine.resources import resource_path
 from engine.storage.database import Database
 from engine.storage.repos.users import UserRepository
 from tests.engine.services.helpers import API_KEY, HMAC_KEY, JWT_SECRET, PASSWORD, password_hash
+from tests.serve_process import serve_process
 
 _LISTENING = re.compile(r"Uvicorn running on https?://[\d.]+:(\d+)")
 
@@ -34,48 +32,19 @@ def test_serve_runs_the_engine_and_its_api(postgres_url: str, tmp_path: Path) ->
         "SENTINEL_DATA_DIR": str(tmp_path),
     }
     clip = resource_path("clips", "traffic_street_fixedcam_short.mp4")
-    command = [
-        sys.executable,
-        "-m",
-        "engine.cli.main",
-        "serve",
-        "--port",
-        "0",
-        "--camera",
-        str(clip),
-    ]
-    process = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
-    port: list[int] = []
-    lines: list[str] = []
-
-    def read() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            lines.append(line)
-            found = _LISTENING.search(line)
-            if found:
-                port.append(int(found.group(1)))
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        deadline = time.monotonic() + 60
-        while not port:
-            assert process.poll() is None, "".join(lines)
-            assert time.monotonic() < deadline, "".join(lines)
-            time.sleep(0.05)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port[0]}", timeout=10) as http:
-            login = http.post("/auth/login", json={"name": "watcher", "password": PASSWORD})
-            assert login.status_code == 200, login.text
-            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-            events: list[dict] = []
-            deadline = time.monotonic() + 90
-            while not events:
-                assert time.monotonic() < deadline, "no events from the clip camera"
-                events = http.get("/events/recent", headers=headers).json()
-                time.sleep(0.2)
-            cameras = http.get("/api/cameras", headers=headers).json()
-            assert events[0]["camera_id"] in [c["id"] for c in cameras]
-            assert "sentinel_frames_total" in http.get("/metrics").text
-    finally:
-        process.terminate()
-        process.wait(30)
+    with (
+        serve_process(["--camera", str(clip)], env, tmp_path) as served,
+        httpx.Client(base_url=f"http://127.0.0.1:{served.port}", timeout=10) as http,
+    ):
+        login = http.post("/auth/login", json={"name": "watcher", "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        events: list[dict] = []
+        deadline = time.monotonic() + 90
+        while not events:
+            assert time.monotonic() < deadline, "no events from the clip camera"
+            events = http.get("/events/recent", headers=headers).json()
+            time.sleep(0.2)
+        cameras = http.get("/api/cameras", headers=headers).json()
+        assert events[0]["camera_id"] in [c["id"] for c in cameras]
+        assert "sentinel_frames_total" in http.get("/metrics").text

@@ -29,6 +29,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "/config/{device_id}": {"config": {"fps": 5}},
     "/api/inference": {"filename": "0" * 32 + ".jpg"},
     "/webrtc/offer": {"camera_id": CAM_A, "sdp": "v=0", "type": "offer"},
+    "/devices/{device_id}/commands": {"command": "BEEP"},
+    "/devices/{device_id}/config": {"beep_ms": 100},
 }
 PATH_VALUES = {
     "event_id": str(uuid.uuid4()),

@@ -1,6 +1,6 @@
 """GET /ws/events on a real uvicorn server while the engine analyses a bundled clip: what a
-remote viewer receives is what the engine saw in-process, only for cameras it may see, and a
-viewer that never reads holds nobody up."""
+remote viewer receives (detections, events, camera states) is what the engine saw in-process,
+only for cameras it may see, and a viewer that never reads holds nobody up."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from websockets.sync.client import connect
 from engine.assembly import open_engine
 from engine.client.remote import RemoteEventStream, login
 from engine.core import EVENTS, FRAMES, STATUS
-from engine.domain import Camera, CameraState, DetectionSettings, Event, FrameResult
-from engine.domain.live import LiveDetections, LiveEvent, LiveMessage, LivePong
+from engine.domain import Camera, CameraState, CameraStatus, DetectionSettings, Event, FrameResult
+from engine.domain.live import LiveDetections, LiveEvent, LiveMessage, LivePong, LiveStatus
 from engine.server import create_app
 from engine.services import AccessDenied, InvalidCredentials, build_services
 from engine.storage.repos.users import UserRepository
@@ -57,6 +57,7 @@ def test_remote_viewers_get_the_live_stream_of_their_cameras(tmp_path: Path) -> 
     services = build_services(parts.database, settings, core=parts.core, blobs=parts.core.blobs)
     app = create_app(services, settings, core=parts.core)
     local_events: list[Event] = []
+    local_states: list[CameraStatus] = []
     analysed: list[FrameResult] = []
     finished = threading.Event()
     detection = DetectionSettings(input_size=320, stride=2)
@@ -64,6 +65,7 @@ def test_remote_viewers_get_the_live_stream_of_their_cameras(tmp_path: Path) -> 
     cid = str(camera.id)
     parts.core.subscribe(EVENTS, local_events.append)
     parts.core.subscribe(FRAMES, lambda r: r.analysed and analysed.append(r))
+    parts.core.subscribe(STATUS, local_states.append)
     parts.core.subscribe(
         STATUS,
         lambda s: s.camera_id == cid and s.state is CameraState.STOPPED and finished.set(),
@@ -98,7 +100,10 @@ def test_remote_viewers_get_the_live_stream_of_their_cameras(tmp_path: Path) -> 
     assert other.messages == []  # not its camera
     frames = [m for m in boss.messages if isinstance(m, LiveDetections)]
     events = [m.event for m in boss.messages if isinstance(m, LiveEvent)]
-    assert len(frames) + len(events) == len(boss.messages)  # nothing dropped
+    states = [m for m in boss.messages if isinstance(m, LiveStatus)]
+    assert len(frames) + len(events) + len(states) == len(boss.messages)  # nothing dropped
+    assert [(m.camera_id, m.status) for m in states] == [(s.camera_id, s) for s in local_states]
+    assert {CameraState.LIVE, CameraState.STOPPED} <= {m.status.state for m in states}
     assert events == local_events and {e.kind.value for e in events} == {"entered", "left"}
     assert [(f.camera_id, f.pts) for f in frames] == [
         (cid, round(r.frame.pts, 6)) for r in analysed

@@ -16,6 +16,8 @@ from engine.server import create_app
 from tests.engine.services.helpers import PASSWORD, make_settings, make_world
 
 EXAMPLES = 5  # per operation and mode: about 300 requests, seconds in-process
+# This world has no device broker: these answer 503 Unavailable by design, not by a crash.
+NEEDS_BROKER = {"/devices/{device_id}/commands", "/devices/{device_id}/config"}
 
 
 def test_no_server_errors_on_generated_requests(tmp_path: Path) -> None:
@@ -45,7 +47,8 @@ def test_no_server_errors_on_generated_requests(tmp_path: Path) -> None:
                 )
                 def check(case: schemathesis.Case) -> None:
                     response = case.call(headers=headers)
-                    if response.status_code >= 500:
+                    no_broker = response.status_code == 503 and case.path in NEEDS_BROKER
+                    if response.status_code >= 500 and not no_broker:
                         server_errors.append(
                             f"{case.method} {case.formatted_path} -> {response.status_code}: "
                             f"query={case.query} body={case.body!r:.200}"

@@ -6,10 +6,7 @@ from __future__ import annotations
 import os
 import re
 import ssl
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -21,6 +18,7 @@ from engine.domain.live import LiveMessage, LivePong
 from engine.storage.database import Database
 from engine.storage.repos.users import UserRepository
 from tests.engine.services.helpers import HMAC_KEY, JWT_SECRET, PASSWORD, password_hash
+from tests.serve_process import serve_process
 
 _LISTENING = re.compile(r"Uvicorn running on (https?)://[\d.]+:(\d+)")
 
@@ -43,28 +41,9 @@ def test_serve_over_tls_with_a_test_ca(tmp_path: Path) -> None:
         "SENTINEL_DATA_DIR": str(tmp_path),
     }
     env.pop("DATABASE_URL", None)
-    command = [sys.executable, "-m", "engine.cli.main", "serve", "--port", "0"]
-    command += ["--tls-cert", str(cert_file), "--tls-key", str(key_file)]
-    process = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
-    found: list[tuple[str, int]] = []
-    lines: list[str] = []
-
-    def read() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            lines.append(line)
-            match = _LISTENING.search(line)
-            if match:
-                found.append((match.group(1), int(match.group(2))))
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        deadline = time.monotonic() + 60
-        while not found:
-            assert process.poll() is None, "".join(lines)
-            assert time.monotonic() < deadline, "".join(lines)
-            time.sleep(0.05)
-        scheme, port = found[0]
+    tls = ["--tls-cert", str(cert_file), "--tls-key", str(key_file)]
+    with serve_process(tls, env, tmp_path) as served:
+        scheme, port = served.scheme, served.port
         assert scheme == "https"
         base = f"https://127.0.0.1:{port}"
         trusting = ssl.create_default_context()
@@ -91,6 +70,3 @@ def test_serve_over_tls_with_a_test_ca(tmp_path: Path) -> None:
             RemoteEventStream(base, token, ssl_context=ssl.create_default_context()).subscribe(
                 on_message
             )
-    finally:
-        process.terminate()
-        process.wait(30)
