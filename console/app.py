@@ -9,6 +9,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.client import EngineClient
 
 
 def _drop_opencv_qt_paths() -> None:
@@ -40,15 +44,36 @@ def build_parser() -> argparse.ArgumentParser:
         default="process",
         help="each camera in its own process (default: the GUI thread only paints) or a thread",
     )
+    remote = parser.add_argument_group("remote engines (sites)")
+    remote.add_argument(
+        "--engine",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an engine server (https://host:port) instead of the in-process engine; repeat it "
+        "for several sites. Password from SENTINEL_PASSWORD, else asked",
+    )
+    remote.add_argument("--user", default="", help="user name on the --engine servers")
+    remote.add_argument("--ca", help="CA file of the --engine servers' certificates")
+    remote.add_argument(
+        "--connect", action="store_true", help="choose saved sites in the connect dialog"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # camera processes of a PyInstaller build start here
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    remote = bool(args.engine or args.connect)
+    if remote and args.demo:
+        parser.error("--demo runs the in-process engine; it does not go with --engine/--connect")
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from engine.security.log_redaction import install_log_redaction
+
+    install_log_redaction()  # no plate text in any log line, whatever the role
     try:
         from engine.client.local import open_local_client
         from engine.config import Settings
@@ -60,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         if data_dir:
             overrides["SENTINEL_DATA_DIR"] = data_dir
         settings = Settings(**overrides)
-        client = open_local_client(settings, demo=args.demo, alpr=args.alpr)
+        client: EngineClient | None = (
+            None if remote else open_local_client(settings, demo=args.demo, alpr=args.alpr)
+        )
     except Exception as exc:  # start-up errors: one line, no traceback
         print(f"sentinel-console: error: {exc}", file=sys.stderr)
         return 2
@@ -73,6 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     from console.video_wall.wall import LAYOUTS
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("sentinel-console")  # names the folder of its saved sites
+    if client is None:
+        from console.sites.launch import connect_sites
+
+        try:
+            client = connect_sites(args.engine, args.user, args.ca, ask=args.connect)
+        except Exception as exc:  # no site could be opened: one line, no traceback
+            print(f"sentinel-console: error: {exc}", file=sys.stderr)
+            return 2
+        if client is None:
+            return 0  # the operator cancelled the connect dialog
     bridge = EngineBridge(client)
     window = MainWindow(bridge)
     window.resize(1600, 900)

@@ -25,21 +25,29 @@ from console.cameras.camera_list import CameraListWidget
 from console.events.event_model import EventTableModel
 from console.events.snapshot_view import SnapshotViewWidget
 from console.fleet.fleet_view import FleetViewWidget
+from console.sites.site_watch import SiteWatch
 from console.video_wall.camera_tile import CameraTileWidget
 from console.video_wall.wall import LAYOUTS, VideoWallWidget
+from engine.client import EventQuery
+from engine.client.sites import MultiSiteClient
 from engine.domain import Camera, CameraStatus, Event, FrameResult
 
 log = logging.getLogger(__name__)
+RECENT_EVENTS = 100  # stored events listed at start, before live ones arrive
 
 
 class MainWindow(QMainWindow):
-    """Talks to the engine only through the bridge's EngineClient and signals."""
+    """Talks to the engine only through the bridge's EngineClient and signals. Connected to
+    several sites (MultiSiteClient), it groups cameras by site and names the site in tile
+    titles and the event list."""
 
     def __init__(self, bridge: EngineBridge) -> None:
         super().__init__()
         self.setWindowTitle("Sentinel")
         self.bridge = bridge
         self._names: dict[str, str] = {}
+        client = bridge.client
+        self.sites = client.sites if isinstance(client, MultiSiteClient) else []
         self.camera_list = CameraListWidget()
         self.wall = VideoWallWidget()
         self.events = EventTableModel(lambda cid: self._names.get(cid, cid[:8]))
@@ -59,8 +67,17 @@ class MainWindow(QMainWindow):
         bridge.frame_ready.connect(self._on_frame)
         bridge.event_ready.connect(self._on_event)
         bridge.status_changed.connect(self._on_status)
+        if len(self.sites) > 1:
+            for site in self.sites:
+                self.camera_list.add_group(site)
         for camera in bridge.client.list_cameras():
             self._add_known_camera(camera)
+        self.site_watch: SiteWatch | None = None
+        if isinstance(client, MultiSiteClient):
+            self._show_site_problems(client.problems())
+            self.site_watch = SiteWatch(client, parent=self)
+            self.site_watch.problems.connect(self._show_site_problems)
+        self._list_recent_events()
 
     def _build_layout(self) -> None:
         side = QSplitter(Qt.Orientation.Vertical)
@@ -130,9 +147,11 @@ class MainWindow(QMainWindow):
 
     def _add_known_camera(self, camera: Camera) -> None:
         cid = str(camera.id)
-        self._names[cid] = camera.name
-        self.wall.set_camera_name(cid, camera.name)
-        self.camera_list.add_camera(camera)
+        several = len(self.sites) > 1
+        title = f"{camera.site} · {camera.name}" if several else camera.name
+        self._names[cid] = title
+        self.wall.set_camera_name(cid, title)
+        self.camera_list.add_camera(camera, camera.site if several else None)
         # The state as of now: changes before the bridge subscribed were never signalled, and
         # a settled file camera may not change again for a long time.
         self.camera_list.set_status(self.bridge.client.camera_status(cid))
@@ -145,7 +164,7 @@ class MainWindow(QMainWindow):
         return added
 
     def add_camera_dialog(self) -> None:
-        dialog = AddCameraDialog(self)
+        dialog = AddCameraDialog(self, self.sites)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
@@ -161,13 +180,28 @@ class MainWindow(QMainWindow):
         self.wall.set_status(status)
         self.camera_list.set_status(status)
 
+    def _show_site_problems(self, problems: dict[str, str]) -> None:
+        """Each site heading says why its site is failing, or nothing."""
+        for site in self.camera_list.group_names():
+            self.camera_list.set_group_note(site, problems.get(site, ""))
+
     # events ---------------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
         self.events.add(event)
 
+    def _list_recent_events(self) -> None:
+        try:
+            recent = self.bridge.client.list_events(EventQuery(limit=RECENT_EVENTS))
+        except Exception as exc:  # storage or every site away: live events still come
+            log.warning("recent events unavailable: %s", exc)
+            return
+        self.events.add_older(recent)
+
     def show_event(self, index: QModelIndex) -> None:
-        """Clicking an event row shows its snapshot with the event's box."""
+        """Clicking an event row shows its snapshot with the event's box and highlights its
+        camera in the camera list."""
         event = self.events.event_at(index.row())
+        self.camera_list.select_camera(event.camera_id)
         jpeg = None
         if event.snapshot:
             try:
@@ -186,5 +220,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.fleet_view.close_ops()
+        if self.site_watch is not None:
+            self.site_watch.close()
         self.bridge.close()
         super().closeEvent(event)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -34,11 +36,14 @@ def source_problem(source: str) -> str:
 
 
 class AddCameraDialog(QDialog):
-    """Asks for a camera; `camera()` builds it once the dialog is accepted."""
+    """Asks for a camera; `camera()` builds it once the dialog is accepted. With several
+    `sites` connected it also asks which site's engine runs it."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, sites: Sequence[str] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add camera")
+        self.site_combo = QComboBox()
+        self.site_combo.addItems(list(sites))
         self.name_edit = QLineEdit()
         self.source_edit = QLineEdit()
         self.source_edit.setPlaceholderText("/path/to/video.mp4 or rtsp://host:554/stream")
@@ -57,6 +62,8 @@ class AddCameraDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
+        if len(sites) > 1:
+            form.addRow("Site", self.site_combo)
         form.addRow("Name", self.name_edit)
         form.addRow("Source", source_row)
         form.addRow("", self.loop_check)
@@ -79,4 +86,7 @@ class AddCameraDialog(QDialog):
         source = self.source_edit.text().strip()
         name = self.name_edit.text().strip() or Path(source.rstrip("/")).stem or source
         is_file = not source.startswith(STREAM_SCHEMES)
-        return Camera(name=name, source=source, loop=is_file and self.loop_check.isChecked())
+        loop = is_file and self.loop_check.isChecked()
+        if self.site_combo.count() > 1:  # the engine of that site runs it
+            return Camera(name=name, source=source, loop=loop, site=self.site_combo.currentText())
+        return Camera(name=name, source=source, loop=loop)

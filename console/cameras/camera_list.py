@@ -1,14 +1,17 @@
-"""CameraListWidget: the configured cameras with their state; drag one onto a wall tile."""
+"""CameraListWidget: the configured cameras with their state; drag one onto a wall tile. With
+several sites connected, cameras are grouped under a heading per site."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from console.video_wall.camera_tile import CAMERA_MIME, camera_mime
 from engine.domain import Camera, CameraStatus
 
 CAMERA_ID_ROLE = Qt.ItemDataRole.UserRole
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class CameraListWidget(QListWidget):
@@ -20,15 +23,60 @@ class CameraListWidget(QListWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self._items: dict[str, QListWidgetItem] = {}
         self._names: dict[str, str] = {}
+        self._groups: dict[str, QListWidgetItem] = {}
 
-    def add_camera(self, camera: Camera) -> None:
+    def add_camera(self, camera: Camera, group: str | None = None) -> None:
+        """A row for `camera`, at the end of `group`'s rows when given (its heading first)."""
         cid = str(camera.id)
         item = QListWidgetItem(camera.name)
         item.setData(CAMERA_ID_ROLE, cid)
+        item.setData(GROUP_ROLE, group)
         item.setToolTip(camera.source)
         self._items[cid] = item
         self._names[cid] = camera.name
-        self.addItem(item)
+        if group is None:
+            self.addItem(item)
+        else:
+            self.insertItem(self._group_end(group), item)
+
+    def add_group(self, name: str) -> None:
+        """A heading row (not a camera: it neither drags nor selects)."""
+        if name in self._groups:
+            return
+        heading = QListWidgetItem(name)
+        heading.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        heading.setData(GROUP_ROLE, name)
+        font = QFont(heading.font())
+        font.setBold(True)
+        heading.setFont(font)
+        self._groups[name] = heading
+        self.addItem(heading)
+
+    def set_group_note(self, name: str, note: str) -> None:
+        """Say something about a whole group beside its heading ('' clears it)."""
+        self.add_group(name)
+        self._groups[name].setText(f"{name}  ({note})" if note else name)
+
+    def group_names(self) -> list[str]:
+        return list(self._groups)
+
+    def _group_end(self, name: str) -> int:
+        self.add_group(name)
+        row = self.row(self._groups[name]) + 1
+        while row < self.count() and self.item(row).data(CAMERA_ID_ROLE) is not None:
+            if self.item(row).data(GROUP_ROLE) != name:
+                break
+            row += 1
+        return row
+
+    def select_camera(self, camera_id: str) -> bool:
+        """Highlight a camera's row and scroll to it; False for a camera not listed."""
+        item = self._items.get(camera_id)
+        if item is None:
+            return False
+        self.setCurrentItem(item)
+        self.scrollToItem(item)
+        return True
 
     def set_status(self, status: CameraStatus) -> None:
         item = self._items.get(status.camera_id)

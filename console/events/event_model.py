@@ -39,13 +39,34 @@ class EventTableModel(ListTableModel):
         )[index.column()]
 
     def add(self, event: Event) -> None:
-        self.beginInsertRows(QModelIndex(), 0, 0)
-        self._rows.insert(0, event)
+        """A live event in time order (newest on top); one already listed (read from storage
+        meanwhile) is skipped. Events arrive out of order: a `left` is stamped when its track
+        was last seen, and cameras in their own processes report independently."""
+        if any(row.id == event.id for row in self._rows):
+            return
+        at = next(
+            (i for i, row in enumerate(self._rows) if row.timestamp <= event.timestamp),
+            len(self._rows),
+        )
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._rows.insert(at, event)
         self.endInsertRows()
         if len(self._rows) > self._limit:
             self.beginRemoveRows(QModelIndex(), self._limit, len(self._rows) - 1)
             del self._rows[self._limit :]
             self.endRemoveRows()
+
+    def add_older(self, events: list[Event]) -> None:
+        """Stored events, newest first, below the rows shown (those listed already skipped)."""
+        shown = {row.id for row in self._rows}
+        fresh = [event for event in events if event.id not in shown]
+        fresh = fresh[: self._limit - len(self._rows)]
+        if not fresh:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        self._rows += fresh
+        self.endInsertRows()
 
     def event_at(self, row: int) -> Event:
         return self._rows[row]

@@ -3,11 +3,12 @@ event's also its plate box and text)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from console.events.event_model import plate_text
+from console.picture import BACKGROUND, paint_caption, paint_fitted, paint_message
 from engine.domain import Event
 
 
@@ -31,21 +32,11 @@ class SnapshotViewWidget(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#101418"))
+        painter.fillRect(self.rect(), BACKGROUND)
         if self.image is None or self.shown_event is None:
-            painter.setPen(QColor("#9e9e9e"))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
+            paint_message(painter, self.rect(), self.message)
             return
-        iw, ih = self.image.width(), self.image.height()
-        scale = min(self.width() / iw, self.height() / ih)
-        target = QRectF(
-            (self.width() - iw * scale) / 2,
-            (self.height() - ih * scale) / 2,
-            iw * scale,
-            ih * scale,
-        )
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(target, self.image)
+        target, scale = paint_fitted(painter, self.rect(), self.image)
         event = self.shown_event
         boxes = [(event.box, "#ef5350")]
         if event.plate is not None and event.plate.box is not None:
@@ -63,6 +54,4 @@ class SnapshotViewWidget(QWidget):
         caption = f"{event.kind.value} {event.class_name} #{event.track_id}"
         if plate_text(event):
             caption += f"  plate {plate_text(event)}"
-        painter.fillRect(QRectF(0, 0, self.width(), 20), QColor(0, 0, 0, 150))
-        painter.setPen(QColor("white"))
-        painter.drawText(QRectF(6, 2, self.width() - 12, 18), Qt.AlignmentFlag.AlignLeft, caption)
+        paint_caption(painter, 0, 0, self.width(), caption)

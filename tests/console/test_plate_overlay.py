@@ -17,12 +17,20 @@ from console.events.event_model import PLATE_COLUMN
 from console.video_wall.camera_tile import CameraTileWidget
 from engine.config import Settings
 from engine.domain import Camera, DetectionSettings, FrameResult
+from engine.resources import resource_path
 from engine.security.policy import mask
 from engine.storage import BlobStore
 from tests.console.pixels import pixels
 from tests.engine.alpr.clip import write_moving_plate_clip
 
 PLATE = "4XXF538"
+# Live video and camera set-up without plates.view: no bundled role has that (a labeler sees no
+# video at all); a site's roles file may.
+WATCHER_ROLE = """
+  watcher:
+    description: live video, events and cameras; plates masked
+    permissions: [video.view, events.read, cameras.manage]
+"""
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +102,9 @@ def test_plate_read_under_the_box_and_in_the_event_list(make_console, qtbot, pla
 
 
 def test_role_without_plates_view_sees_them_masked(make_console, qtbot, plate_clip, tmp_path):
-    window = make_console(demo=False, role="labeler")
+    roles = tmp_path / "roles.yaml"
+    roles.write_text(resource_path("policy", "roles.yaml").read_text() + WATCHER_ROLE)
+    window = make_console(demo=False, role="watcher", ROLES_FILE=roles)
     tile = _alpr_camera(window, plate_clip)
     qtbot.waitUntil(lambda: bool(tile.plate_labels), timeout=40_000)
     assert all("•••" in lb.text for lb in tile.plate_labels)

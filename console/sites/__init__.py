@@ -1,0 +1,1 @@
+"""Sites: engines the console connects to (saved sites, the connect dialog, opening clients)."""
