@@ -33,6 +33,7 @@ from engine.domain.device import SENSOR_KINDS
 log = logging.getLogger(__name__)
 SAFETY_POLL_MS = 10_000
 FALLBACK_POLL_MS = 1000  # an engine that pushes no device updates is polled as before
+LIST_FAILED = "Device list unavailable"
 
 
 class FleetViewWidget(QWidget):
@@ -61,6 +62,11 @@ class FleetViewWidget(QWidget):
         self.panel.revoked.connect(lambda _id: self.refresh())
         self.summary = QLabel("")
         self.summary.setStyleSheet("color: #616161")
+        # What went wrong stays here until the next try of the same thing: the summary is
+        # rewritten on every device update, so it cannot carry an error.
+        self.notice = QLabel("")
+        self.notice.setStyleSheet("color: #c62828")
+        self.notice.setWordWrap(True)
         self.register_button = QPushButton("Register device…")
         self.register_button.clicked.connect(self.register_dialog)
         self.credentials_dialog: CredentialsDialog | None = None
@@ -75,7 +81,8 @@ class FleetViewWidget(QWidget):
 
     def _build_layout(self) -> None:
         bar = QHBoxLayout()
-        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.summary)
+        bar.addWidget(self.notice, 1)
         bar.addWidget(self.register_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -158,6 +165,8 @@ class FleetViewWidget(QWidget):
 
     def _on_devices(self, devices: list[DeviceSummary]) -> None:
         self._list_in_flight = False
+        if self.notice.text().startswith(LIST_FAILED):
+            self.notice.setText("")
         chosen = self.panel.device.device_id if self.panel.device else None
         self.devices.set_devices(devices)
         self._show_summary(devices)
@@ -182,7 +191,7 @@ class FleetViewWidget(QWidget):
 
     def _on_list_failed(self, exc: Exception) -> None:
         self._list_in_flight = False
-        self.summary.setText(f"Device list unavailable: {exc}")
+        self.notice.setText(f"{LIST_FAILED}: {exc}")
 
     def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = {index.row() for index in selected.indexes()}
@@ -207,6 +216,7 @@ class FleetViewWidget(QWidget):
     def register(self, device_id: str, kind: str, location: str | None) -> None:
         """Register through the engine; the credentials then show in a dialog, this once."""
         self.register_button.setEnabled(False)
+        self.notice.setText("")
 
         def done(credentials: DeviceCredentials) -> None:
             self.register_button.setEnabled(True)
@@ -215,7 +225,7 @@ class FleetViewWidget(QWidget):
 
         def failed(exc: Exception) -> None:
             self.register_button.setEnabled(True)
-            self.summary.setText(f"Registering {device_id} failed: {exc}")
+            self.notice.setText(f"Registering {device_id} failed: {exc}")
 
         self.ops.run(
             lambda: self._client.register_device(device_id, kind=kind, location=location),

@@ -103,5 +103,8 @@ def test_registering_a_device_shows_its_credentials_once(make_console, qtbot):
     # Registering the same id again while its key is live is refused, with the reason shown.
     view.credentials_dialog = None
     view.register("stop-0009", "esp32", None)
-    qtbot.waitUntil(lambda: "failed" in view.summary.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "failed" in view.notice.text(), timeout=10_000)
+    assert "stop-0009" in view.notice.text()
+    qtbot.wait(1500)  # device updates arrive every second: the reason stays on screen
+    assert "failed" in view.notice.text()
     assert view.credentials_dialog is None
