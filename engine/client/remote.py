@@ -132,9 +132,14 @@ class RemoteEventStream:
         self._token = token
         self._ssl = ssl_context
 
-    def subscribe(self, callback: Callable[[LiveMessage], None]) -> LiveStreamSubscription:
+    def subscribe(
+        self,
+        callback: Callable[[LiveMessage], None],
+        *,
+        on_lost: Callable[[], None] | None = None,
+    ) -> LiveStreamSubscription:
         """Every message (detections, event, dropped, pong). Raises InvalidCredentials or
-        AccessDenied when the server refuses the token."""
+        AccessDenied when the server refuses the token; `on_lost` as LiveStreamSubscription's."""
 
         def open_connection() -> AbstractContextManager[ClientConnection]:
             return connect(  # type: ignore[return-value]
@@ -144,7 +149,7 @@ class RemoteEventStream:
                 open_timeout=10,
             )
 
-        return LiveStreamSubscription(open_connection, callback)
+        return LiveStreamSubscription(open_connection, callback, on_lost=on_lost)
 
     def subscribe_events(self, callback: Callable[[Event], None]) -> LiveStreamSubscription:
         """Track events only, as Event values (EngineClient.subscribe_events)."""

@@ -23,6 +23,7 @@ import httpx
 from pydantic import TypeAdapter
 
 from engine.client.protocol import EventQuery, Subscription
+from engine.client.redial import Redialled
 from engine.client.remote import RemoteEventStream
 from engine.client.remote_devices import DevicePoller, PushedDevices
 from engine.client.remote_http import RemoteHttp, unreachable
@@ -234,11 +235,18 @@ class RemoteEngineClient:
         return self._http.request("GET", path, params=params)
 
     def _stream(self, deliver: Callable[[LiveMessage], None]) -> Subscription:
-        def open_stream() -> _Cancellable:
-            stream = RemoteEventStream(self.base_url, self._http.token, ssl_context=self._ssl)
-            return stream.subscribe(deliver)
+        """/ws/events, opened again whenever it is lost (the server restarted, the network
+        dropped) until cancelled."""
 
-        return _Owned(self._subscriptions, self._retried(open_stream))
+        def open_stream(on_lost: Callable[[], None]) -> _Cancellable:
+            stream = RemoteEventStream(self.base_url, self._http.token, ssl_context=self._ssl)
+            return stream.subscribe(deliver, on_lost=on_lost)
+
+        def redialled() -> _Cancellable:
+            name = f"live stream of {self.base_url}"
+            return Redialled(open_stream, name=name, relogin=self._http.refresh)
+
+        return _Owned(self._subscriptions, self._retried(redialled))
 
     def _video_player(self) -> WebRtcVideo:
         with self._lock:
@@ -248,6 +256,7 @@ class RemoteEngineClient:
                     lambda: self._http.token,
                     verify=self._http.verify,
                     ice_servers=self._ice_servers,
+                    relogin=self._http.refresh,
                 )
             return self._video
 

@@ -5,6 +5,10 @@ each frame's detections come on the `detections` data channel and are paired wit
 by the tick the picture carries (engine.relay.sei; engine.client.frame_matcher). Callbacks run
 on that thread, as the in-process client's run on camera threads. ICE servers are only those
 given: none means host candidates.
+
+A stream that breaks (the server restarts, the network drops) is dialled again, 1 s after, then
+every 2, 4 ... 10 s until it is back or cancelled, so a viewer's tile resumes by itself; a server
+that refuses the camera (no longer allowed, no longer there) ends the retries.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from aiortc.mediastreams import MediaStreamError
 from pydantic import ValidationError
 
 from engine.client.frame_matcher import FrameMatcher
+from engine.client.redial import FINAL_REFUSALS, REDIAL_FIRST_S, REDIAL_MAX_S
 from engine.domain import FrameResult
 from engine.relay.detections import CHANNEL_LABEL
 from engine.relay.messages import FrameDetections
@@ -46,14 +51,23 @@ _REFUSED: dict[int, type[ServiceError]] = {
 
 
 class VideoSubscription:
-    """One camera's stream; `cancel` hangs up. `matcher` counts paired and unpaired frames."""
+    """One camera's stream; `cancel` hangs up. `pc` and `matcher` (paired and unpaired frame
+    counts) are the current connection's; `redials` counts the times it was opened again."""
 
-    def __init__(self, owner: WebRtcVideo, pc: RTCPeerConnection, matcher: FrameMatcher) -> None:
+    def __init__(
+        self, owner: WebRtcVideo, camera_id: str, callback: Callable[[FrameResult], None]
+    ) -> None:
         self._owner = owner
-        self.pc = pc
-        self.matcher = matcher
+        self.camera_id = camera_id
+        self.callback = callback
+        self.pc: RTCPeerConnection | None = None
+        self.matcher: FrameMatcher | None = None
+        self.redials = 0
+        self.cancelled = False
+        self.redialling = False
 
     def cancel(self) -> None:
+        self.cancelled = True
         self._owner._hang_up(self)
 
 
@@ -70,9 +84,13 @@ class WebRtcVideo:
         verify: ssl.SSLContext | bool = True,
         ice_servers: Sequence[str] = (),
         wait_s: float = 0.2,
+        relogin: Callable[[], object] | None = None,
     ) -> None:
+        """`relogin`: logs in again when a redial is refused for an expired token (a server
+        restarted without a configured JWT_SECRET signs with a new key)."""
         self._base_url = base_url.rstrip("/")
         self._token = token
+        self._relogin = relogin
         self._verify = verify
         self._ice_servers = list(ice_servers)
         self._wait_s = wait_s
@@ -86,8 +104,9 @@ class WebRtcVideo:
     ) -> VideoSubscription:
         """Start receiving; raises InvalidCredentials, AccessDenied, NotFound, ... when the
         server refuses, OSError when it cannot be reached."""
-        opening = asyncio.run_coroutine_threadsafe(self._open(camera_id, callback), self._loop)
-        subscription = opening.result(timeout=60)
+        subscription = VideoSubscription(self, camera_id, callback)
+        opening = asyncio.run_coroutine_threadsafe(self._connect(subscription), self._loop)
+        opening.result(timeout=60)
         self._subscriptions.add(subscription)
         return subscription
 
@@ -100,14 +119,58 @@ class WebRtcVideo:
 
     def _hang_up(self, subscription: VideoSubscription) -> None:
         self._subscriptions.discard(subscription)
-        if self._loop.is_running():
-            closing = asyncio.run_coroutine_threadsafe(subscription.pc.close(), self._loop)
+        pc = subscription.pc
+        if pc is not None and self._loop.is_running():
+            closing = asyncio.run_coroutine_threadsafe(pc.close(), self._loop)
             closing.result(timeout=10)
 
-    async def _open(
-        self, camera_id: str, callback: Callable[[FrameResult], None]
-    ) -> VideoSubscription:
+    def _broken(self, subscription: VideoSubscription, pc: RTCPeerConnection) -> None:
+        """The connection `pc` ended without a cancel: dial again (once per break)."""
+        if subscription.cancelled or subscription.pc is not pc or subscription.redialling:
+            return
+        subscription.redialling = True
+        log.warning("camera %s: the stream broke, dialling again", subscription.camera_id)
+        asyncio.get_running_loop().create_task(self._redial(subscription, pc))
+
+    async def _redial(self, subscription: VideoSubscription, broken: RTCPeerConnection) -> None:
+        await broken.close()
+        delay = REDIAL_FIRST_S
+        while not subscription.cancelled:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, REDIAL_MAX_S)
+            try:
+                try:
+                    await self._connect(subscription)
+                except InvalidCredentials:
+                    if self._relogin is None:
+                        raise
+                    await asyncio.to_thread(self._relogin)
+                    await self._connect(subscription)
+            except FINAL_REFUSALS as exc:
+                log.warning(
+                    "camera %s: not dialled again, refused: %r", subscription.camera_id, exc
+                )
+                break
+            except Exception as exc:  # unreachable, timed out, ICE failed: try again later
+                log.info(
+                    "camera %s: redial failed (%r), next in %.0f s",
+                    subscription.camera_id,
+                    exc,
+                    delay,
+                )
+                continue
+            if subscription.cancelled:  # cancelled while the new connection was being made
+                await subscription.pc.close()  # type: ignore[union-attr]
+            else:
+                subscription.redials += 1
+                log.warning("camera %s: stream back", subscription.camera_id)
+            break
+        subscription.redialling = False
+
+    async def _connect(self, subscription: VideoSubscription) -> None:
+        """Open a peer connection for the subscription's camera and make it the current one."""
         loop = asyncio.get_running_loop()
+        camera_id, callback = subscription.camera_id, subscription.callback
         pc = RTCPeerConnection(rtc_configuration(self._ice_servers))
         matcher = FrameMatcher(camera_id, callback, self._wait_s)
         timer: list[asyncio.TimerHandle] = []
@@ -138,6 +201,7 @@ class WebRtcVideo:
                     try:
                         picture = await track.recv()
                     except MediaStreamError:
+                        self._broken(subscription, pc)
                         return
                     image = picture.to_ndarray(format="bgr24")  # type: ignore[union-attr]
                     tick = read_tick(picture)  # else the receiver's RTP time (see messages)
@@ -146,6 +210,11 @@ class WebRtcVideo:
 
             loop.create_task(pictures())
 
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            if pc.connectionState in ("failed", "closed"):
+                self._broken(subscription, pc)
+
         try:
             await pc.setLocalDescription(await pc.createOffer())
             answer = await self._signal(camera_id, pc.localDescription.sdp)
@@ -153,7 +222,7 @@ class WebRtcVideo:
         except BaseException:
             await pc.close()
             raise
-        return VideoSubscription(self, pc, matcher)
+        subscription.pc, subscription.matcher = pc, matcher
 
     async def _signal(self, camera_id: str, sdp: str) -> str:
         body = {"camera_id": camera_id, "sdp": sdp, "type": "offer"}

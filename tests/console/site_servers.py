@@ -4,9 +4,9 @@ by the colour-blob detector), stored events and an operator who may see that cam
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -26,10 +26,25 @@ __all__ = ["PASSWORD", "USER", "SiteServer", "serving_site"]
 
 @dataclass
 class SiteServer:
+    """`stop_server` takes the site's server away (its engine keeps running), `start_server`
+    brings it back at the same address, as a restarted server or a mended network would."""
+
     site: str
     url: str
     camera: Camera
     stored: list[Event]  # newest first
+    _serve: Callable[[int], AbstractContextManager[int]] = field(repr=False)
+    _server: ExitStack = field(default_factory=ExitStack, repr=False)
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def stop_server(self) -> None:
+        self._server.close()
+
+    def start_server(self) -> None:
+        self._server.enter_context(self._serve(self.port))
 
 
 @contextmanager
@@ -64,8 +79,16 @@ def serving_site(tmp: Path, site: str, clip: Path, stored_events: int = 3) -> It
             for i in range(stored_events)
         ]
         EventRepository(parts.database).add_many(stored)
-        services = build_services(parts.database, settings, core=parts.core, blobs=parts.core.blobs)
-        with running(create_app(services, settings, core=parts.core)) as port:
-            yield SiteServer(site, f"http://127.0.0.1:{port}", camera, stored[::-1])
+
+        def serve(port: int = 0) -> AbstractContextManager[int]:
+            services = build_services(
+                parts.database, settings, core=parts.core, blobs=parts.core.blobs
+            )
+            return running(create_app(services, settings, core=parts.core), port=port)
+
+        server = ExitStack()
+        port = server.enter_context(serve())
+        with server:
+            yield SiteServer(site, f"http://127.0.0.1:{port}", camera, stored[::-1], serve, server)
     finally:
         parts.close()

@@ -1,6 +1,7 @@
 """Issue #4's acceptance test: one console connected to two engines (two servers, separate
 databases) shows both sites' cameras and events with site-qualified ids; when one site goes
-away its camera says so and the other site keeps playing."""
+away its camera says so and the other site keeps playing; when it is back, its tile plays again
+and its live events arrive, with nothing for the operator to do."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def test_one_console_shows_two_engines_cameras_and_events_site_qualified(qtbot, 
 
             # North goes away: the console notices by itself (SiteWatch), its camera shows
             # failed and its heading says why; south keeps playing and answering.
-            north_stack.close()
+            north.stop_server()
             north_tile = window.tiles[expected[0]]
             qtbot.waitUntil(lambda: north_tile.state_text == "failed", timeout=30_000)
             qtbot.waitUntil(lambda: "cannot reach" in window.camera_list.item(0).text())
@@ -97,6 +98,24 @@ def test_one_console_shows_two_engines_cameras_and_events_site_qualified(qtbot, 
             assert [str(c.id) for c in client.list_cameras()] == expected
             remaining = client.list_events(EventQuery(limit=1000))
             assert remaining and {e.site for e in remaining} == {"south-depot"}
+
+            # North is back at the same address: its heading clears, its tile plays again and
+            # its new events arrive, without a reconnect by the operator.
+            north.start_server()
+            qtbot.waitUntil(
+                lambda: window.camera_list.item(0).text() == "north-depot", timeout=30_000
+            )
+            qtbot.waitUntil(lambda: north_tile.state_text == "", timeout=30_000)  # live
+            painted = north_tile.frames_shown
+            qtbot.waitUntil(lambda: north_tile.frames_shown > painted + 10, timeout=30_000)
+            newest = max(_event(window, r).timestamp for r in range(window.events.rowCount()))
+            qtbot.waitUntil(
+                lambda: any(
+                    _event(window, r).site == "north-depot" and _event(window, r).timestamp > newest
+                    for r in range(window.events.rowCount())
+                ),
+                timeout=30_000,
+            )
         finally:
             window.close()
             client.close()

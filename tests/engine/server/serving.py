@@ -12,10 +12,11 @@ import uvicorn
 
 
 @contextmanager
-def running(app: Any, **config: Any) -> Iterator[int]:
-    """Serve `app` on 127.0.0.1 (uvicorn.Config `config`, e.g. ssl_certfile) and yield its port."""
+def running(app: Any, port: int = 0, **config: Any) -> Iterator[int]:
+    """Serve `app` on 127.0.0.1 (uvicorn.Config `config`, e.g. ssl_certfile) and yield its port:
+    a free one, or `port` (a server started again where its clients knew it)."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **config)
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
