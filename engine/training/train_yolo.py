@@ -39,6 +39,26 @@ ONNX_NAME = "yolo11n_vehicles_320.onnx"
 PT_NAME = "yolo11n_vehicles.pt"
 IMGSZ = 320
 OPSET = 12
+# ultralytics' augmentation settings `--augment KEY=VALUE` may set (scale has its own flag)
+AUGMENT_KEYS = frozenset(
+    {"hsv_h", "hsv_s", "hsv_v", "degrees", "translate", "shear", "perspective"}
+    | {"flipud", "fliplr", "mosaic", "mixup", "cutmix"}
+)
+
+
+def parse_augment(pairs: list[str]) -> dict[str, float]:
+    """`["mixup=0.15", "degrees=3"]` -> {"mixup": 0.15, "degrees": 3.0}; unknown keys refused."""
+    settings: dict[str, float] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in AUGMENT_KEYS:
+            known = ", ".join(sorted(AUGMENT_KEYS))
+            raise SystemExit(f"--augment {pair!r}: expected KEY=VALUE, KEY one of {known}")
+        try:
+            settings[key] = float(value)
+        except ValueError:
+            raise SystemExit(f"--augment {pair!r}: {value!r} is not a number") from None
+    return settings
 
 
 def _progress_callbacks(model) -> None:
@@ -130,6 +150,7 @@ def train(args: argparse.Namespace) -> Path:
             warmup_epochs=args.warmup_epochs,
             close_mosaic=args.close_mosaic,
             scale=args.scale,
+            **parse_augment(args.augment),
         )
     best = run_dir / "weights" / "best.pt"
     return best if best.is_file() else last
@@ -193,6 +214,13 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=0.5,
         help="random zoom gain (ultralytics `scale`): 0.9 shrinks objects to 0.1x, more small cars",
+    )
+    parser.add_argument(
+        "--augment",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="another ultralytics augmentation setting, e.g. mixup=0.15 (repeatable)",
     )
     parser.add_argument("--project", type=Path, default=DEFAULT_PROJECT)
     parser.add_argument("--name", default=DEFAULT_NAME)
