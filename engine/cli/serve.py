@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.assembly import open_engine
     from engine.cluster import ClusterCoordinator, cluster_enabled
     from engine.devices.bus_bridge import BusBridge
-    from engine.devices.engine_gateway import start_engine_gateway
+    from engine.devices.engine_gateway import engine_identity, start_engine_gateway
     from engine.devices.gateway import DeviceGateway
     from engine.security.log_redaction import install_log_redaction
     from engine.server import create_app
@@ -79,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
             # The device back end: readings stored, commands and configs carried, updates
             # pushed on /ws/devices. Without it device commands answer 503.
             root = settings.mqtt_topic_root
-            gateway = start_engine_gateway(parts.database, settings.mqtt_broker, root, logins)
+            identity = engine_identity(settings.data_dir)
+            gateway = start_engine_gateway(
+                parts.database, settings.mqtt_broker, root, logins, identity
+            )
             log.info("device gateway on %s under %s/", settings.mqtt_broker, root)
         services = build_services(
             parts.database,

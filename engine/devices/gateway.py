@@ -59,6 +59,7 @@ class DeviceGateway:
         self.devices = DeviceRepository(db)
         self.writer = ReadingWriter(self.readings, self.devices, root, batch_size=batch_size)
         self.client_id = client_id or f"sentinel-gateway-{root.replace('/', '-')}"
+        self.connects = 0
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
@@ -120,6 +121,10 @@ class DeviceGateway:
             except OSError:
                 log.warning("could not discard the gateway's broker session")
 
+    @property
+    def connected(self) -> bool:
+        return self._client.is_connected()
+
     def stats(self) -> IntakeStats:
         return self.writer.stats()
 
@@ -151,8 +156,9 @@ class DeviceGateway:
             self._connect_error = f"broker refused the gateway: {reason_code}"
             log.error(self._connect_error)
             return
+        self.connects += 1  # more than one: the broker dropped it (or another took its id)
         client.subscribe(self.subscriptions())
-        log.info("gateway connected", extra={"root": self.root})
+        log.info("gateway connected", extra={"root": self.root, "connects": self.connects})
 
     def _on_subscribe(self, _client, _userdata, _mid, reason_codes, _properties) -> None:
         if any(code.is_failure for code in reason_codes):
