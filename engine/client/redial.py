@@ -42,10 +42,16 @@ class Redialled:
         *,
         name: str = "live stream",
         relogin: Callable[[], object] | None = None,
+        on_lost: Callable[[], None] | None = None,
+        on_back: Callable[[], None] | None = None,
         first_s: float = REDIAL_FIRST_S,
         max_s: float = REDIAL_MAX_S,
     ) -> None:
+        """`on_lost` and `on_back` are told (on a thread of their own) when the stream is lost
+        and when a redial has opened it again, e.g. to fill the gap another way meanwhile."""
         self._open = open_stream
+        self._on_lost = on_lost
+        self._on_back = on_back
         self._name = name
         self._relogin = relogin
         self._first_s = first_s
@@ -71,6 +77,8 @@ class Redialled:
             if self._cancelled.is_set():
                 return
             log.warning("%s lost: dialling again", self._name)
+            if self._on_lost is not None:
+                self._on_lost()
             self._redialler = threading.Thread(
                 target=self._redial, name=f"redial {self._name}", daemon=True
             )
@@ -97,6 +105,8 @@ class Redialled:
                 stale.cancel()
             else:
                 log.warning("%s back", self._name)
+                if self._on_back is not None:
+                    self._on_back()
             return
 
     def _open_once(self) -> Cancellable:

@@ -158,7 +158,12 @@ class RemoteEngineClient:
 
         def open_stream() -> _Cancellable:
             return PushedDevices(
-                self.base_url, self._http.token, callback, self.list_devices, ssl_context=self._ssl
+                self.base_url,
+                lambda: self._http.token,
+                callback,
+                self.list_devices,
+                ssl_context=self._ssl,
+                relogin=self._http.refresh,
             )
 
         try:

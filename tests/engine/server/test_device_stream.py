@@ -14,6 +14,7 @@ from websockets.sync.client import connect
 
 from engine.client.remote import login
 from engine.client.remote_client import open_remote_client
+from engine.client.remote_devices import PushedDevices
 from engine.devices.gateway import DeviceGateway
 from engine.server import create_app
 from engine.services import AccessDenied, build_services
@@ -92,4 +93,43 @@ def test_a_viewer_that_falls_behind_loses_its_oldest_updates(tmp_path: Path) -> 
         slow.cancel()
         keeping_up.cancel()
         services.device_stream.close()
+        world.close()
+
+
+def test_a_lost_device_stream_is_polled_until_it_is_back(tmp_path: Path) -> None:
+    """The server restarts: while it is down the client polls; once it is back the push
+    stream is dialled again, polling stops and every device is reported once (the gap)."""
+    world = make_world(f"sqlite:///{tmp_path / 'sentinel.db'}", tmp_path)
+    gateway = DeviceGateway(world.db, "mqtt://127.0.0.1:1883", "unused")  # listened to only
+    settings = make_settings(tmp_path)
+
+    def serve(port: int = 0):
+        services = build_services(world.db, settings, gateway=gateway)
+        return running(create_app(services, settings), port=port)
+
+    admin = None
+    try:
+        with serve() as port:
+            base = f"http://127.0.0.1:{port}"
+            admin = open_remote_client(base, "admin", PASSWORD)
+            updates = Updates()
+            pushed = admin.subscribe_devices(updates).inner
+            assert isinstance(pushed, PushedDevices) and not pushed.polling
+            admin.register_device("pole-1", kind="jetson", location="Quay")
+            wait_for(lambda: updates.where(lambda u: u.device.device_id == "pole-1"), what="push")
+        wait_for(lambda: pushed.polling, what="polling once the stream is lost")
+
+        # Registered while this client's stream is down (straight into the shared database).
+        world.services.fleet.register(
+            world.principal("installer"), DeviceRegister(device_id="pole-2", kind="jetson")
+        )
+        with serve(port):
+            wait_for(lambda: not pushed.polling, timeout=30, what="the push stream back")
+            wait_for(lambda: updates.where(lambda u: u.device.device_id == "pole-2"), what="gap")
+            admin.register_device("pole-3", kind="jetson", location="Depot")
+            wait_for(lambda: updates.where(lambda u: u.device.device_id == "pole-3"), what="push")
+            assert not pushed.polling
+    finally:
+        if admin is not None:
+            admin.close()
         world.close()
