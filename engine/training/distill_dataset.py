@@ -279,6 +279,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--val-fraction", type=float, default=0.15)
     parser.add_argument("--gap-seconds", type=float, default=0.5)
     parser.add_argument("--dense", action="store_true", help="every frame of every clip")
+    parser.add_argument(
+        "--teacher-sizes",
+        type=lambda text: tuple(int(size) for size in text.split(",")),
+        default=TEACHER_SIZES,
+        help="YOLOX-Nano input sizes whose boxes are merged, e.g. 416,640,832 "
+        f"(default {','.join(map(str, TEACHER_SIZES))})",
+    )
     args = parser.parse_args(argv)
     clip_dirs = tuple(args.clip_dir) if args.clip_dir else DEFAULT_CLIP_DIRS
     manifest = build(
@@ -287,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         clip_dirs=clip_dirs,
         val_fraction=args.val_fraction,
         gap_seconds=args.gap_seconds,
+        teacher_sizes=args.teacher_sizes,
     )
     print(
         f"dataset {args.out}: images {manifest['images']}, boxes {manifest['boxes']}, "
