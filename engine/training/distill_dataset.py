@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.domain import Detections
+from engine.domain import Detections, box_iou
 from engine.vision.nms import nms_per_class
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -81,23 +81,39 @@ def remap_detections(dets: Detections) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return mapped[keep], dets.xyxy[keep].astype(np.float32), dets.score[keep].astype(np.float32)
 
 
-def merge_views(views: list[Detections], iou: float = MERGE_IOU) -> Detections:
-    """One set of boxes from the teacher's runs at several sizes: class-agnostic NMS, so a
-    vehicle found twice keeps its best-scoring box and class."""
+def merge_views(
+    views: list[Detections], iou: float = MERGE_IOU, prefer_first: bool = False
+) -> Detections:
+    """One set of boxes from the teacher's runs at several sizes.
+
+    By default class-agnostic NMS: a vehicle found twice keeps its best-scoring box and class.
+    With `prefer_first`, every box of the first view is kept as it is and the other views only
+    add the vehicles it missed: the student then learns the first view's box placement, which
+    is what the acceptance compares it with (YOLOX-Nano at 416), while still being told about
+    the small cars only the larger views find.
+    """
+    if prefer_first:
+        kept = views[0] if views else Detections.empty()
+        for view in views[1:]:
+            if len(view) and len(kept):
+                view = view[box_iou(view.xyxy, kept.xyxy).max(axis=1) < iou]
+            if len(view):
+                kept = _concat([kept, view])
+        return kept
     views = [v for v in views if len(v)]
     if not views:
         return Detections.empty()
-    merged = (
-        views[0]
-        if len(views) == 1
-        else Detections(
-            xyxy=np.concatenate([v.xyxy for v in views]),
-            score=np.concatenate([v.score for v in views]),
-            class_id=np.concatenate([v.class_id for v in views]),
-        )
-    )
+    merged = views[0] if len(views) == 1 else _concat(views)
     keep = nms_per_class(merged.xyxy, merged.score, np.zeros(len(merged), np.int32), iou)
     return merged[keep]
+
+
+def _concat(views: list[Detections]) -> Detections:
+    return Detections(
+        xyxy=np.concatenate([v.xyxy for v in views]),
+        score=np.concatenate([v.score for v in views]),
+        class_id=np.concatenate([v.class_id for v in views]),
+    )
 
 
 def yolo_label_lines(dets: Detections, width: int, height: int) -> list[str]:
@@ -161,6 +177,7 @@ def build(
     plan: tuple[ClipPlan, ...] = DEFAULT_PLAN,
     clip_dirs: tuple[Path, ...] = DEFAULT_CLIP_DIRS,
     teacher_sizes: tuple[int, ...] = TEACHER_SIZES,
+    prefer_first: bool = False,
     score_threshold: float = 0.3,
     val_fraction: float = 0.15,
     gap_seconds: float = 0.5,
@@ -189,6 +206,7 @@ def build(
             "model": "bundled YOLOX-Nano",
             "input_sizes": list(teacher_sizes),
             "merge_iou": MERGE_IOU,
+            "merge": "first view's boxes, others add" if prefer_first else "best score",
             "score_threshold": score_threshold,
         },
         "names": TRAIN_NAMES,
@@ -229,7 +247,9 @@ def build(
             if split is None:
                 continue
             height, width = frame.shape[:2]
-            labels = merge_views([teacher.detect(frame) for teacher in teachers])
+            labels = merge_views(
+                [teacher.detect(frame) for teacher in teachers], prefer_first=prefer_first
+            )
             lines = yolo_label_lines(labels, width, height)
             name = f"{stem}_{index:05d}"
             cv2.imwrite(
@@ -286,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         help="YOLOX-Nano input sizes whose boxes are merged, e.g. 416,640,832 "
         f"(default {','.join(map(str, TEACHER_SIZES))})",
     )
+    parser.add_argument(
+        "--prefer-first",
+        action="store_true",
+        help="keep every box of the first teacher size; the others only add missed vehicles "
+        "(default: a vehicle seen at several sizes keeps its best-scoring box)",
+    )
     args = parser.parse_args(argv)
     clip_dirs = tuple(args.clip_dir) if args.clip_dir else DEFAULT_CLIP_DIRS
     manifest = build(
@@ -295,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         val_fraction=args.val_fraction,
         gap_seconds=args.gap_seconds,
         teacher_sizes=args.teacher_sizes,
+        prefer_first=args.prefer_first,
     )
     print(
         f"dataset {args.out}: images {manifest['images']}, boxes {manifest['boxes']}, "

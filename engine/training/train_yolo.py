@@ -129,7 +129,9 @@ def train(args: argparse.Namespace) -> Path:
         if args.restart and run_dir.exists():
             shutil.rmtree(run_dir)
         print(
-            f"[sentinel] training {args.model} on {args.data} for {args.epochs} epochs", flush=True
+            f"[sentinel] training {args.model} on {args.data} for "
+            + (f"{args.time} h" if args.time else f"{args.epochs} epochs"),
+            flush=True,
         )
         model = YOLO(str(args.model))
         _progress_callbacks(model)
@@ -149,6 +151,7 @@ def train(args: argparse.Namespace) -> Path:
             patience=args.patience,
             warmup_epochs=args.warmup_epochs,
             close_mosaic=args.close_mosaic,
+            time=args.time,
             scale=args.scale,
             **parse_augment(args.augment),
         )
@@ -199,6 +202,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"model yaml (from scratch) or a .pt to fine-tune, e.g. resources/models/{PT_NAME}",
     )
     parser.add_argument("--epochs", type=int, default=150)
+    parser.add_argument(
+        "--time",
+        type=float,
+        default=None,
+        metavar="HOURS",
+        help="train for this long instead of --epochs (ultralytics re-plans the epochs and the "
+        "learning-rate schedule after each one); for a machine lent for a fixed time",
+    )
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--device", default="cpu")

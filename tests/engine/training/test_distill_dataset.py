@@ -153,3 +153,22 @@ def test_teacher_views_merge_into_one_label_per_vehicle() -> None:
     assert merged.class_id[order].tolist() == [2, 2]
     assert merged.score[order].tolist() == pytest.approx([0.8, 0.5])
     assert len(merge_views([Detections.empty(), Detections.empty()])) == 0
+
+
+def test_prefer_first_keeps_the_reference_views_boxes() -> None:
+    """--prefer-first: a car the 416 view finds keeps the 416 box even when the 832 view scores
+    it higher (the acceptance compares with YOLOX-Nano at 416); only the cars 416 misses are added
+    from the larger views, each once."""
+    from engine.training.distill_dataset import merge_views
+
+    at_416 = Detections(xyxy=[[100, 100, 200, 160]], score=[0.6], class_id=[7])
+    at_640 = Detections(xyxy=[[401, 50, 419, 63]], score=[0.4], class_id=[2])
+    at_832 = Detections(
+        xyxy=[[104, 102, 196, 158], [400, 50, 418, 62]], score=[0.9, 0.5], class_id=[2, 2]
+    )
+    merged = merge_views([at_416, at_640, at_832], prefer_first=True)
+    order = np.argsort(merged.xyxy[:, 0])
+    assert merged.xyxy[order].tolist() == [[100, 100, 200, 160], [401, 50, 419, 63]]
+    assert merged.class_id[order].tolist() == [7, 2]
+    only_large = merge_views([Detections.empty(), at_832], prefer_first=True)
+    assert len(only_large) == 2
