@@ -30,16 +30,23 @@ def test_demo_wall_plays_four_cameras_with_boxes(make_console, qtbot, workers):
     tiles = window.wall.tiles
     assert len(tiles) == 4 and all(t.camera_id for t in tiles)
     qtbot.waitUntil(lambda: all(t.frames_shown > 25 for t in tiles), timeout=20_000)
-    first = _grab_tiles(window)
-    qtbot.wait(1000)  # the spec: two grabs a second apart
-    second = _grab_tiles(window)
-    lively = [
-        i
-        for i in range(4)
-        if palette_pixels(first[i]) + palette_pixels(second[i]) > 80
-        and np.abs(first[i].astype(int) - second[i].astype(int)).mean() > 1
-    ]
-    assert len(lively) >= 3, f"tiles with moving pictures and outlines: {lively}"
+    # The spec: two grabs a second apart show a moving picture with box outlines. A clip can be
+    # between cars for a moment (or a loaded machine a frame late), so up to eight such pairs are
+    # taken and a tile counts once any pair shows it playing with boxes.
+    lively: set[int] = set()
+    for _ in range(8):
+        first = _grab_tiles(window)
+        qtbot.wait(1000)
+        second = _grab_tiles(window)
+        lively |= {
+            i
+            for i in range(4)
+            if palette_pixels(first[i]) + palette_pixels(second[i]) > 80
+            and np.abs(first[i].astype(int) - second[i].astype(int)).mean() > 1
+        }
+        if len(lively) == 4:
+            break
+    assert len(lively) >= 3, f"tiles with moving pictures and outlines: {sorted(lively)}"
 
 
 def test_entered_event_click_shows_its_snapshot(make_console, qtbot):
