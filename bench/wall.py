@@ -144,6 +144,7 @@ def run_wall(count: int, args: argparse.Namespace) -> dict:
 
     from console.app import _drop_opencv_qt_paths, shut_down_qt
     from console.bridge import EngineBridge
+    from console.gui_thread_gc import GuiThreadGarbageCollector
     from console.main_window import MainWindow
     from engine.assembly import open_engine
     from engine.client.local import DEMO_CLIPS, LocalEngineClient
@@ -153,6 +154,8 @@ def run_wall(count: int, args: argparse.Namespace) -> dict:
 
     _drop_opencv_qt_paths()
     _app = QApplication.instance() or QApplication([])  # held: Qt needs it alive
+    collector = GuiThreadGarbageCollector(parent=_app)  # as the console does
+    collector.start()
 
     def pump(seconds: float) -> None:
         """Run the Qt event loop (idle, not spinning) for `seconds`."""
@@ -232,6 +235,7 @@ def run_wall(count: int, args: argparse.Namespace) -> dict:
     window.close()
     client.close()
     shut_down_qt(QApplication.instance(), window)
+    collector.stop()
     data.cleanup()
     return result
 

@@ -96,11 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from console.bridge import EngineBridge
+    from console.gui_thread_gc import GuiThreadGarbageCollector
     from console.main_window import MainWindow
     from console.video_wall.wall import LAYOUTS
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("sentinel-console")  # names the folder of its saved sites
+    collector = GuiThreadGarbageCollector(parent=app)
+    collector.start()  # before any engine thread shares the process with Qt objects
     if client is None:
         from console.sites.launch import connect_sites
 
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         client.close()
         shut_down_qt(app, window)
+        collector.stop()
 
 
 def shut_down_qt(app, window) -> None:

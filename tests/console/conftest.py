@@ -10,6 +10,18 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(autouse=True)
+def gui_thread_gc(qapp):
+    """Every console test runs as the console does: cycles collected on the GUI thread only
+    (console/gui_thread_gc.py); torn down last, after the test's windows are closed."""
+    from console.gui_thread_gc import GuiThreadGarbageCollector
+
+    collector = GuiThreadGarbageCollector()
+    collector.start()
+    yield collector
+    collector.stop()
+
+
 @pytest.fixture
 def make_console(qtbot, tmp_path):
     from console.app import _drop_opencv_qt_paths
