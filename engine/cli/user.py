@@ -8,7 +8,7 @@ import sys
 
 from engine.config.settings import Settings
 from engine.security.audit import AuditLog
-from engine.security.permissions import load_roles
+from engine.security.permissions import Permission, Role, load_roles
 from engine.security.tokens import JwtCodec
 from engine.services.errors import Conflict, InvalidInput, NotFound
 from engine.services.schemas import UserCreate
@@ -36,6 +36,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     disable = actions.add_parser("disable", help="disable a user (their tokens stop working)")
     disable.add_argument("name")
     disable.set_defaults(run=run_disable)
+    assign = actions.add_parser(
+        "cameras", help="replace the cameras a user may see (from their next request on)"
+    )
+    assign.add_argument("name")
+    assign.add_argument("cameras", help="comma-separated camera ids, '*' for all, '' for none")
+    assign.set_defaults(run=run_cameras)
+
+
+# what a user sees only on the cameras of their row (unless their role has all_cameras)
+CAMERA_CONTENT = frozenset(
+    {Permission.VIDEO_VIEW, Permission.EVENTS_READ, Permission.ALERTS_READ, Permission.TRIAGE_WORK}
+)
 
 
 def _service(settings: Settings) -> tuple[UserService, Database]:
@@ -64,7 +76,8 @@ def run_add(args: argparse.Namespace) -> int:
         new = UserCreate(name=args.name, password=password, role=args.role, cameras=cameras)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise ValueError(f"invalid user: {_first_error(exc)}") from None
-    service, db = _service(Settings())
+    settings = Settings()
+    service, db = _service(settings)
     try:
         user = service.create(system_principal(), new)
     except (InvalidInput, Conflict) as exc:
@@ -72,7 +85,18 @@ def run_add(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"created user {user.name} ({user.role})")
+    role = load_roles(settings.roles_file).get(user.role)
+    if not user.cameras and role is not None and not role.all_cameras and _sees_cameras(role):
+        # an operator or labeler with no camera row sees an empty wall: say so now
+        print(
+            f"note: {user.name} sees no camera yet: a {user.role} sees only the cameras on its "
+            f"row; give them with: sentinel-engine user cameras {user.name} ID,ID (or '*')"
+        )
     return 0
+
+
+def _sees_cameras(role: Role) -> bool:
+    return bool(role.permissions & CAMERA_CONTENT)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -96,6 +120,21 @@ def run_disable(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"disabled user {args.name}")
+    return 0
+
+
+def run_cameras(args: argparse.Namespace) -> int:
+    cameras = [c.strip() for c in args.cameras.split(",") if c.strip()]
+    service, db = _service(Settings())
+    try:
+        user = service.set_cameras(system_principal(), args.name, cameras)
+    except NotFound:
+        raise ValueError(f"no user {args.name!r}") from None
+    except InvalidInput as exc:
+        raise ValueError(f"{args.name}: {exc}") from None
+    finally:
+        db.close()
+    print(f"{user.name} ({user.role}) sees cameras: {','.join(user.cameras) or 'none'}")
     return 0
 
 

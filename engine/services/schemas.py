@@ -17,6 +17,14 @@ class UserCreate(BaseModel):
     )
 
 
+class UserCameras(BaseModel):
+    """The cameras a user may see, replacing what their row held."""
+
+    cameras: list[str] = Field(
+        max_length=10_000, description='camera ids the user may see, or ["*"] for all'
+    )
+
+
 class UserPublic(BaseModel):
     """A user as admins see it: never the password hash."""
 

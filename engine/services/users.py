@@ -117,6 +117,22 @@ class UserService:
             raise NotFound()
         self._audit.record(principal, action, target)
 
+    def set_cameras(
+        self, principal: Principal, name: str, cameras: builtins.list[str]
+    ) -> UserPublic:
+        """Replace the cameras `name` may see; live tokens follow at once (authenticate reads
+        the row). Ids are kept as given: a camera added later under that id is covered."""
+        target = f"user:{name}"
+        require(principal, Permission.USERS_MANAGE, self._audit, "user.cameras", target)
+        cleaned = sorted({c.strip() for c in cameras if c.strip()})
+        if any(len(c) > 200 for c in cleaned):
+            raise InvalidInput("a camera id is at most 200 characters")
+        user = self._users.set_cameras(name, cleaned)
+        if user is None:
+            raise NotFound()
+        self._audit.record(principal, "user.cameras", target)
+        return to_public(user)
+
     def _user_roles(self) -> builtins.list[str]:
         return [name for name in self._roles.names if name != DEVICE_ROLE]
 

@@ -85,6 +85,14 @@ class UserRepository:
         with self._db.sessions.begin() as session:
             return bool(session.execute(stmt.returning(UserRow.id)).first())
 
+    def set_cameras(self, name: str, cameras: builtins.list[str]) -> StoredUser | None:
+        """The user with their new camera list; None when no user has that name."""
+        stmt = update(UserRow).where(UserRow.name == name).values(cameras=builtins.list(cameras))
+        with self._db.sessions.begin() as session:
+            if not session.execute(stmt.returning(UserRow.id)).first():
+                return None
+        return self.get_by_name(name)
+
     def touch_login(self, user_id: uuid.UUID, at: datetime) -> None:
         with self._db.sessions.begin() as session:
             session.execute(update(UserRow).where(UserRow.id == user_id).values(last_login=at))

@@ -71,3 +71,39 @@ def test_user_add_then_login_then_disable(database_url: str, tmp_path: Path, cli
 def test_user_add_refuses_bad_input(sqlite_url: str, tmp_path: Path, cli, args, stdin, error):
     result = cli(sqlite_url, tmp_path, *args, stdin=stdin)
     assert result.returncode == 2 and error in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("role", "cameras", "warned"),
+    [
+        ("operator", [], True),  # would see an empty wall
+        ("labeler", [], True),
+        ("operator", ["--cameras", "*"], False),
+        ("supervisor", [], False),  # all_cameras in roles.yaml
+        ("installer", [], False),  # no camera content at all
+    ],
+)
+def test_user_add_says_when_the_user_will_see_no_camera(
+    database_url: str, tmp_path: Path, cli, role: str, cameras: list[str], warned: bool
+) -> None:
+    made = cli(database_url, tmp_path, "add", "bo", "--role", role, *cameras,
+               "--password-stdin", stdin="s3cret-pass\n")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert ("sees no camera yet" in made.stdout) is warned, made.stdout
+
+
+def test_user_cameras_replaces_what_a_user_sees(database_url: str, tmp_path: Path, cli) -> None:
+    cli(database_url, tmp_path, "add", "cy", "--role", "operator", "--password-stdin",
+        stdin="s3cret-pass\n")  # fmt: skip
+    changed = cli(database_url, tmp_path, "cameras", "cy", "gate,dock")
+    assert changed.returncode == 0, changed.stderr
+    assert "cy (operator) sees cameras: dock,gate" in changed.stdout
+    assert cli(database_url, tmp_path, "list").stdout.split() == [
+        "cy",
+        "operator",
+        "dock,gate",
+        "active",
+    ]
+    unknown = cli(database_url, tmp_path, "cameras", "nobody", "*")
+    assert unknown.returncode != 0 and "no user 'nobody'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr

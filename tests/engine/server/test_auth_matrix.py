@@ -31,6 +31,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/webrtc/offer": {"camera_id": CAM_A, "sdp": "v=0", "type": "offer"},
     "/devices/{device_id}/commands": {"command": "BEEP"},
     "/devices/{device_id}/config": {"beep_ms": 100},
+    "/users/{name}/cameras": {"cameras": ["*"]},
 }
 PATH_VALUES = {
     "event_id": str(uuid.uuid4()),

@@ -119,3 +119,26 @@ def test_seed_api_key_has_a_device_keys_rights_only(world: World) -> None:
         world.services.events.list(principal, EventQuery())
     with pytest.raises(InvalidCredentials):
         world.services.device_keys.authenticate(API_KEY + "x")
+
+
+def test_an_admin_sets_a_users_cameras_and_a_live_token_follows(world: World) -> None:
+    from engine.services import NotFound
+
+    users = world.services.users
+    token = users.login("operator", PASSWORD).access_token
+    assert users.authenticate(token).cameras == frozenset({"cam-a"})
+    changed = users.set_cameras(world.principal("admin"), "operator", ["cam-b", " cam-c ", ""])
+    assert changed.cameras == ["cam-b", "cam-c"]
+    assert users.authenticate(token).cameras == frozenset({"cam-b", "cam-c"})  # same token
+    users.set_cameras(world.principal("admin"), "operator", ["*"])
+    assert users.authenticate(token).cameras is None  # every camera
+    with pytest.raises(AccessDenied):
+        users.set_cameras(world.principal("supervisor"), "operator", ["cam-z"])
+    with pytest.raises(NotFound):
+        users.set_cameras(world.principal("admin"), "nobody", ["cam-a"])
+    rows = world.services.audit_log.entries(action="user.cameras")
+    assert sorted((r.actor, r.object, r.outcome) for r in rows) == [
+        ("user:admin", "user:operator", "ok"),
+        ("user:admin", "user:operator", "ok"),
+        ("user:supervisor", "user:operator", "denied"),
+    ]
