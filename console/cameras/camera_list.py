@@ -4,12 +4,18 @@ several sites connected, cameras are grouped under a heading per site."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from console.video_wall.camera_tile import CAMERA_MIME, camera_mime
 from engine.domain import Camera, CameraStatus
 
+# Shown in place of an empty list: an operator whose user row lists no camera sees nothing at
+# all, and a blank panel reads as a broken connection.
+EMPTY_HINT = (
+    "No cameras to show.\n\nAdd one with Add camera, or ask an admin to give your user "
+    "cameras (sentinel-engine user cameras NAME ID,...)."
+)
 CAMERA_ID_ROLE = Qt.ItemDataRole.UserRole
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -24,6 +30,16 @@ class CameraListWidget(QListWidget):
         self._items: dict[str, QListWidgetItem] = {}
         self._names: dict[str, str] = {}
         self._groups: dict[str, QListWidgetItem] = {}
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().paintEvent(event)
+        if self.count():
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        flags = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(self.viewport().rect().adjusted(8, 12, -8, -8), flags, EMPTY_HINT)
+        painter.end()
 
     def add_camera(self, camera: Camera, group: str | None = None) -> None:
         """A row for `camera`, at the end of `group`'s rows when given (its heading first)."""

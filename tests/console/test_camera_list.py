@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from console.bridge import EngineBridge
 from console.main_window import MainWindow
 from engine.client.local import open_local_client
@@ -36,3 +38,22 @@ def test_cameras_listed_with_their_state_before_any_change(qtbot, tmp_path):
         window.close()
     finally:
         client.close()
+
+
+def test_an_empty_camera_list_says_why_and_how_to_get_cameras(make_console, qtbot):
+    """An operator whose user row lists no camera gets an empty list: it must not read as a
+    broken console. The hint is painted in the list and goes once a camera is there."""
+    from tests.console.pixels import pixels
+
+    window = make_console(demo=False)
+    camera_list = window.camera_list
+    assert camera_list.count() == 0
+
+    def ink_below_first_row() -> int:
+        rgb = pixels(camera_list.viewport().grab().toImage())[40:140].astype(int)
+        background = np.median(rgb.reshape(-1, 3), axis=0)
+        return int((np.abs(rgb - background).sum(axis=2) > 60).sum())
+
+    qtbot.waitUntil(lambda: ink_below_first_row() > 200, timeout=5_000)
+    window.add_camera(Camera(name="added", source=str(STREET_SHORT)))
+    qtbot.waitUntil(lambda: ink_below_first_row() == 0, timeout=5_000)
