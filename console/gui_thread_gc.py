@@ -38,11 +38,10 @@ class GuiThreadGarbageCollector(QObject):
     def collect_due(self) -> None:
         """The generation Python's own collector would have collected by now, if any."""
         counts, thresholds = gc.get_count(), gc.get_threshold()
-        due = [gen for gen in range(3) if thresholds[gen] and counts[gen] > thresholds[gen]]
-        # a generation is only collected once the younger ones are due as well, as in CPython
+        # the oldest generation over its threshold whose younger ones are over theirs too
         generation = -1
         for gen in range(3):
-            if gen not in due:
+            if not (thresholds[gen] and counts[gen] > thresholds[gen]):
                 break
             generation = gen
         if generation >= 0:
