@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.domain import Detections, box_iou
+from engine.training.clip_frames import sampled_frames
 from engine.vision.nms import nms_per_class
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -233,16 +234,8 @@ def build(
             "images": {"train": 0, "val": 0},
             "empty_images": 0,
         }
-        index, taken, t0 = -1, 0, time.monotonic()
-        while True:
-            index += 1
-            if index % item.step:
-                if not capture.grab():
-                    break
-                continue
-            ok, frame = capture.read()
-            if not ok:
-                break
+        taken, t0 = 0, time.monotonic()
+        for index, frame in sampled_frames(capture, lambda i, step=item.step: i % step == 0):
             split = split_for(index, frame_count, fps, val_fraction, gap_seconds)
             if split is None:
                 continue

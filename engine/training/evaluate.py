@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.domain import Detections, box_iou
+from engine.training.clip_frames import sampled_frames
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = REPO_ROOT / "resources" / "models" / "yolo11n_vehicles_320.onnx"
@@ -83,16 +84,7 @@ def evaluate(
     frames = reference_total = matched = student_total = 0
     teacher_ms: list[float] = []
     student_ms: list[float] = []
-    index = -1
-    while True:
-        index += 1
-        if index < offset or (index - offset) % step:
-            if not capture.grab():
-                break
-            continue
-        ok, frame = capture.read()
-        if not ok:
-            break
+    for _, frame in sampled_frames(capture, lambda i: i >= offset and (i - offset) % step == 0):
         t0 = time.perf_counter()
         reference = vehicle_boxes(teacher.detect(frame), teacher.class_names, min_score)
         t1 = time.perf_counter()

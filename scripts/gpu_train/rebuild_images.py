@@ -15,6 +15,8 @@ from pathlib import Path
 
 import cv2
 
+from engine.training.clip_frames import sampled_frames
+
 JPEG_QUALITY = 95  # distill_dataset's
 
 
@@ -25,16 +27,8 @@ def rebuild(root: Path, clips: Path) -> None:
         wanted[stem][int(index)] = (label.parent.name, label.stem)
     for stem, frames in wanted.items():
         capture = cv2.VideoCapture(str(clips / f"{stem}.mp4"))
-        index, written = -1, 0
-        while index < max(frames):
-            index += 1
-            if index not in frames:
-                if not capture.grab():
-                    break
-                continue
-            ok, frame = capture.read()
-            if not ok:
-                break
+        written = 0
+        for index, frame in sampled_frames(capture, frames.__contains__, last=max(frames)):
             split, name = frames[index]
             (root / "images" / split).mkdir(parents=True, exist_ok=True)
             path = root / "images" / split / f"{name}.jpg"
